@@ -1,0 +1,83 @@
+/// The formats Darkroom writes.
+public enum OutputFormat: String, Sendable, CaseIterable, Codable {
+    case jpeg, png, webp, avif
+
+    public var contentType: String {
+        switch self {
+        case .jpeg: "image/jpeg"
+        case .png: "image/png"
+        case .webp: "image/webp"
+        case .avif: "image/avif"
+        }
+    }
+
+    public var fileExtension: String {
+        switch self {
+        case .jpeg: "jpg"
+        case .png: "png"
+        case .webp: "webp"
+        case .avif: "avif"
+        }
+    }
+
+    public var supportsAlpha: Bool { self != .jpeg }
+
+    /// The quality used when a recipe gives none.
+    public var defaultQuality: Int {
+        switch self {
+        case .jpeg: 85
+        case .png: 100
+        case .webp: 80
+        case .avif: 50
+        }
+    }
+}
+
+/// How to encode one output.
+public struct EncodeOptions: Sendable, Equatable {
+    public var format: OutputFormat
+    /// 1–100, for JPEG, WebP and AVIF. Nil uses the format's default.
+    public var quality: Int?
+    /// JPEG only: progressive (interlaced) scans.
+    public var progressive: Bool
+    /// PNG only: zlib level 0–9.
+    public var compression: Int
+    /// WebP only: lossless encoding.
+    public var lossless: Bool
+    /// AVIF only: 0 (slowest, smallest) to 9 (fastest).
+    public var speed: Int
+    /// The colour alpha is flattened onto when the format has no alpha channel.
+    public var background: RGBColor
+    /// Remove EXIF (GPS included), XMP, IPTC and ICC metadata. On by default.
+    public var stripMetadata: Bool
+
+    public init(
+        format: OutputFormat, quality: Int? = nil, progressive: Bool = false, compression: Int = 6, lossless: Bool = false,
+        speed: Int = 6, background: RGBColor = .white, stripMetadata: Bool = true
+    ) {
+        self.format = format
+        self.quality = quality
+        self.progressive = progressive
+        self.compression = compression
+        self.lossless = lossless
+        self.speed = speed
+        self.background = background
+        self.stripMetadata = stripMetadata
+    }
+
+    public func validate() throws {
+        if let quality, !(1...100).contains(quality) {
+            throw ImagingError.invalidArgument("quality must be between 1 and 100, not \(quality)")
+        }
+        guard (0...9).contains(compression) else { throw ImagingError.invalidArgument("compression must be between 0 and 9, not \(compression)") }
+        guard (0...9).contains(speed) else { throw ImagingError.invalidArgument("speed must be between 0 and 9, not \(speed)") }
+    }
+}
+
+/// An encoded output and what a client needs to know about it.
+public struct EncodedImage: Sendable {
+    public var bytes: [UInt8]
+    public var format: OutputFormat
+    public var width: Int
+    public var height: Int
+}

@@ -1,0 +1,45 @@
+import CLibVips
+import CVips
+
+extension Image {
+    /// Encodes the image, flattening alpha first when the format cannot carry it.
+    public func encoded(_ options: EncodeOptions) throws -> EncodedImage {
+        try options.validate()
+        let image = options.format.supportsAlpha ? self : try flattened(onto: options.background)
+        let strip: Int32 = options.stripMetadata ? 1 : 0
+        let quality = Int32(options.quality ?? options.format.defaultQuality)
+        var buffer: UnsafeMutableRawPointer?
+        var length = 0
+        let status: Int32 =
+            switch options.format {
+            case .jpeg: dr_jpegsave(image.pointer, quality, options.progressive ? 1 : 0, strip, &buffer, &length)
+            case .png: dr_pngsave(image.pointer, Int32(options.compression), strip, &buffer, &length)
+            case .webp: dr_webpsave(image.pointer, quality, options.lossless ? 1 : 0, strip, &buffer, &length)
+            case .avif: dr_avifsave(image.pointer, quality, Int32(9 - options.speed), strip, &buffer, &length)
+            }
+        guard status == 0, let buffer else {
+            throw ImagingError.encodeFailed(options.format.rawValue, detail: Vips.takeError())
+        }
+        defer { g_free(buffer) }
+        let bytes = Array(UnsafeRawBufferPointer(start: buffer, count: length))
+        return EncodedImage(bytes: bytes, format: options.format, width: image.width, height: image.height)
+    }
+
+    /// Encodes as lossless TIFF keeping metadata; for building test fixtures and tools.
+    public func encodedTIFF() throws -> [UInt8] {
+        try save { dr_tiffsave($0, &$1, &$2) }
+    }
+
+    /// Encodes as GIF; for building test fixtures and tools.
+    public func encodedGIF() throws -> [UInt8] {
+        try save { dr_gifsave($0, &$1, &$2) }
+    }
+
+    private func save(_ call: (UnsafeMutablePointer<VipsImage>, inout UnsafeMutableRawPointer?, inout Int) -> Int32) throws -> [UInt8] {
+        var buffer: UnsafeMutableRawPointer?
+        var length = 0
+        guard call(pointer, &buffer, &length) == 0, let buffer else { throw ImagingError.encodeFailed("fixture", detail: Vips.takeError()) }
+        defer { g_free(buffer) }
+        return Array(UnsafeRawBufferPointer(start: buffer, count: length))
+    }
+}

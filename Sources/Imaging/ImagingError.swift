@@ -1,0 +1,90 @@
+/// An error from the imaging layer.
+///
+/// `description` is short and stable, safe as a metric label. `message` is written for the
+/// person who sent the image: what went wrong and what they can do about it. `detail` holds
+/// libvips's own text, for logs only.
+public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible {
+    private enum Code: String, Sendable {
+        case emptyInput = "empty_input"
+        case fileTooLarge = "file_too_large"
+        case unsupportedFormat = "unsupported_format"
+        case formatNotAllowed = "format_not_allowed"
+        case tooManyPixels = "too_many_pixels"
+        case tooManyFrames = "too_many_frames"
+        case corrupt = "corrupt_image"
+        case invalidArgument = "invalid_argument"
+        case processingFailed = "processing_failed"
+        case encodeFailed = "encode_failed"
+        case startupFailed = "startup_failed"
+    }
+
+    private let code: Code
+    /// What the client may see: safe, specific and actionable.
+    public let message: String
+    /// Full diagnostic detail for the log, such as libvips's error buffer.
+    public let detail: String
+
+    private init(_ code: Code, _ message: String, detail: String = "") {
+        self.code = code
+        self.message = message
+        self.detail = detail
+    }
+
+    public var description: String { code.rawValue }
+
+    /// True when the input itself is at fault (a 4xx), false for an internal failure.
+    public var isClientError: Bool {
+        switch code {
+        case .processingFailed, .encodeFailed, .startupFailed: false
+        default: true
+        }
+    }
+
+    public static let emptyInput = ImagingError(.emptyInput, "The file is empty.")
+
+    public static func fileTooLarge(bytes: Int, limit: Int) -> ImagingError {
+        ImagingError(.fileTooLarge, "The file is \(bytes) bytes; the limit is \(limit) bytes.")
+    }
+
+    public static func unsupportedFormat(_ what: String) -> ImagingError {
+        ImagingError(
+            .unsupportedFormat,
+            "\(what) is not a supported image format. Supported: JPEG, PNG, WebP, GIF, HEIC/AVIF and TIFF.")
+    }
+
+    public static func formatNotAllowed(_ format: ImageFormat) -> ImagingError {
+        ImagingError(.formatNotAllowed, "\(format.displayName) images are not accepted by this server's configuration.")
+    }
+
+    public static func tooManyPixels(width: Int, height: Int, frames: Int, limit: Int) -> ImagingError {
+        let framesText = frames > 1 ? " × \(frames) frames" : ""
+        return ImagingError(
+            .tooManyPixels,
+            "The image is \(width)×\(height)\(framesText) = \(width * height * frames) pixels; the limit is \(limit) pixels.")
+    }
+
+    public static func tooManyFrames(_ frames: Int, limit: Int) -> ImagingError {
+        ImagingError(.tooManyFrames, "The animation has \(frames) frames; the limit is \(limit).")
+    }
+
+    public static func corrupt(_ format: ImageFormat?, _ reason: String, detail: String = "") -> ImagingError {
+        let name = format?.displayName ?? "image"
+        return ImagingError(.corrupt, "The \(name) file is corrupt or truncated: \(reason).", detail: detail)
+    }
+
+    public static func invalidArgument(_ message: String) -> ImagingError {
+        ImagingError(.invalidArgument, message)
+    }
+
+    public static func processingFailed(_ step: String, detail: String) -> ImagingError {
+        ImagingError(.processingFailed, "Processing failed during \(step).", detail: detail)
+    }
+
+    public static func encodeFailed(_ format: String, detail: String) -> ImagingError {
+        ImagingError(.encodeFailed, "Encoding to \(format) failed.", detail: detail)
+    }
+
+    public static func startupFailed(detail: String) -> ImagingError {
+        ImagingError(.startupFailed, "libvips could not be initialised.", detail: detail)
+    }
+}

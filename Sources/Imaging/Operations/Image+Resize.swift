@@ -1,0 +1,88 @@
+import CLibVips
+import CVips
+
+/// How a resize fits the image to the requested box.
+public enum Fit: String, Sendable, CaseIterable, Codable {
+    /// Keep the aspect ratio and fit entirely inside the box.
+    case inside
+    /// Keep the aspect ratio, fill the box, and crop the overflow at the gravity.
+    case cover
+    /// Stretch to exactly the box.
+    case fill
+}
+
+/// A resize request. Give width, height, or both; `cover` and `fill` need both.
+public struct Resize: Sendable, Equatable {
+    public var width: Int?
+    public var height: Int?
+    public var fit: Fit
+    public var gravity: Gravity
+    /// Allow making the image larger than its source. `fill` always gives the exact size.
+    public var upscale: Bool
+
+    public init(width: Int? = nil, height: Int? = nil, fit: Fit = .inside, gravity: Gravity = .centre, upscale: Bool = false) {
+        self.width = width
+        self.height = height
+        self.fit = fit
+        self.gravity = gravity
+        self.upscale = upscale
+    }
+
+    /// Checks the request makes sense on its own, before any image is involved.
+    public func validate() throws {
+        guard width != nil || height != nil else { throw ImagingError.invalidArgument("resize needs a width, a height, or both") }
+        for value in [width, height].compactMap({ $0 }) where value < 1 || value > 65_535 {
+            throw ImagingError.invalidArgument("resize sizes must be between 1 and 65535 pixels, not \(value)")
+        }
+        if fit != .inside && (width == nil || height == nil) {
+            throw ImagingError.invalidArgument("fit '\(fit.rawValue)' needs both a width and a height")
+        }
+    }
+
+    /// The scale on each axis from a `w`×`h` source, before any crop.
+    public func scales(width w: Int, height h: Int) -> (x: Double, y: Double) {
+        let sx = width.map { Double($0) / Double(w) }
+        let sy = height.map { Double($0) / Double(h) }
+        if fit == .fill, let sx, let sy { return (sx, sy) }
+        var s: Double
+        switch (sx, sy) {
+        case let (x?, y?): s = fit == .cover ? max(x, y) : min(x, y)
+        case let (x?, nil): s = x
+        case let (nil, y?): s = y
+        default: s = 1
+        }
+        if !upscale { s = min(s, 1) }
+        return (s, s)
+    }
+
+    /// The largest fraction of a `w`×`h` source this resize needs to see, for shrink-on-load.
+    public func neededScale(width w: Int, height h: Int) -> Double {
+        let (sx, sy) = scales(width: w, height: h)
+        return max(sx, sy)
+    }
+}
+
+extension Image {
+    /// Resizes with the request's fit mode; `cover` then crops at the gravity.
+    public func resized(_ request: Resize) throws -> Image {
+        try request.validate()
+        let (sx, sy) = request.scales(width: width, height: height)
+        let targetW = max(1, Int((Double(width) * sx).rounded()))
+        let targetH = max(1, Int((Double(height) * sy).rounded()))
+        var image = self
+        if targetW != width || targetH != height {
+            image = try derive("resize") { dr_resize($0, Double(targetW) / Double(width), Double(targetH) / Double(height)) }
+            if image.width != targetW || image.height != targetH {
+                image = try image.cropped(left: 0, top: 0, width: min(targetW, image.width), height: min(targetH, image.height))
+            }
+        }
+        if request.fit == .cover, let boxW = request.width, let boxH = request.height {
+            let cropW = min(boxW, image.width)
+            let cropH = min(boxH, image.height)
+            if cropW != image.width || cropH != image.height {
+                image = try image.cropped(width: cropW, height: cropH, gravity: request.gravity)
+            }
+        }
+        return image
+    }
+}

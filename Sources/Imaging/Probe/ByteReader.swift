@@ -1,0 +1,56 @@
+/// Bounds-checked reads from untrusted bytes. Every accessor returns nil past the end instead
+/// of trapping, so a header parser can never read outside its input.
+struct ByteReader {
+    let base: UnsafeRawBufferPointer
+
+    var count: Int { base.count }
+
+    subscript(_ i: Int) -> UInt8 { base[i] }
+
+    func u8(at i: Int) -> Int? {
+        i >= 0 && i < count ? Int(base[i]) : nil
+    }
+
+    func u16be(at i: Int) -> Int? {
+        guard i >= 0, i + 2 <= count else { return nil }
+        return Int(base[i]) << 8 | Int(base[i + 1])
+    }
+
+    func u16le(at i: Int) -> Int? {
+        guard i >= 0, i + 2 <= count else { return nil }
+        return Int(base[i + 1]) << 8 | Int(base[i])
+    }
+
+    func u24le(at i: Int) -> Int? {
+        guard i >= 0, i + 3 <= count else { return nil }
+        return Int(base[i + 2]) << 16 | Int(base[i + 1]) << 8 | Int(base[i])
+    }
+
+    func u32be(at i: Int) -> Int? {
+        guard i >= 0, i + 4 <= count else { return nil }
+        return Int(base[i]) << 24 | Int(base[i + 1]) << 16 | Int(base[i + 2]) << 8 | Int(base[i + 3])
+    }
+
+    func u32le(at i: Int) -> Int? {
+        guard i >= 0, i + 4 <= count else { return nil }
+        return Int(base[i + 3]) << 24 | Int(base[i + 2]) << 16 | Int(base[i + 1]) << 8 | Int(base[i])
+    }
+
+    func u64be(at i: Int) -> Int? {
+        guard let high = u32be(at: i), let low = u32be(at: i + 4), high < 0x7FFF_FFFF else { return nil }
+        return high << 32 | low
+    }
+
+    func ascii(at i: Int, count n: Int) -> String? {
+        guard i >= 0, n >= 0, i + n <= count else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: base[i..<(i + n)]), as: UTF8.self)
+    }
+
+    func matches(_ bytes: [UInt8], at i: Int) -> Bool {
+        guard i >= 0, i + bytes.count <= count else { return false }
+        for (k, byte) in bytes.enumerated() where base[i + k] != byte { return false }
+        return true
+    }
+
+    func starts(with bytes: [UInt8]) -> Bool { matches(bytes, at: 0) }
+}
