@@ -1,0 +1,153 @@
+import Imaging
+
+extension Operation: Decodable {
+    /// Every operation name a recipe may use, with its aliases, and the parser for its fields.
+    private static let table: [(names: [String], parse: @Sendable (Decoder) throws -> Operation)] = [
+        (["resize"], parseResize),
+        (["crop"], parseCrop),
+        (["grayscale", "greyscale"], parseGrayscale),
+        (["pixelate"], parsePixelate),
+        (["blur"], { try .blur(sigma: parseSigma($0, default: 2)) }),
+        (["sharpen"], { try .sharpen(sigma: parseSigma($0, default: 1)) }),
+        (["rotate"], parseRotate),
+        (["flip"], parseFlip),
+        (["watermark"], parseWatermark),
+    ]
+
+    static var knownNames: [String] { table.flatMap(\.names) }
+
+    /// An operation is a one-key mapping (`- resize: {width: 800}`) or, for operations without
+    /// parameters, a bare name (`- grayscale`).
+    public init(from decoder: Decoder) throws {
+        if let bare = try? decoder.singleValueContainer().decode(String.self) {
+            guard let entry = Self.table.first(where: { $0.names.contains(bare) }) else { throw Self.unknown(bare, decoder) }
+            guard bare == "grayscale" || bare == "greyscale" else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(bare)' needs parameters, as '\(bare): {...}'"))
+            }
+            _ = entry
+            self = .grayscale
+            return
+        }
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        guard container.allKeys.count == 1, let key = container.allKeys.first else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "each operation is a mapping with exactly one name, such as 'resize: {width: 800}'"))
+        }
+        guard let entry = Self.table.first(where: { $0.names.contains(key.stringValue) }) else {
+            throw Self.unknown(key.stringValue, decoder)
+        }
+        let nested = try container.superDecoder(forKey: key)
+        self = try entry.parse(nested)
+    }
+
+    private static func unknown(_ name: String, _ decoder: Decoder) -> DecodingError {
+        DecodingError.dataCorrupted(
+            .init(codingPath: decoder.codingPath, debugDescription: "unknown operation '\(name)'; expected one of: \(knownNames.joined(separator: ", "))"))
+    }
+
+    /// `grayscale: {}`, `grayscale: true` and a bare `grayscale` are accepted.
+    private static func parseGrayscale(_ d: Decoder) throws -> Operation {
+        if let flag = try? d.singleValueContainer().decode(Bool.self), flag { return .grayscale }
+        if (try? d.singleValueContainer().decodeNil()) == true { return .grayscale }
+        _ = try d.strictContainer(allowed: [])
+        return .grayscale
+    }
+
+    private static func parseResize(_ d: Decoder) throws -> Operation {
+        let c = try d.strictContainer(allowed: ["width", "height", "fit", "gravity", "upscale"])
+        let request = Resize(
+            width: try c.optional(Int.self, "width"), height: try c.optional(Int.self, "height"),
+            fit: try c.choice(Fit.self, "fit") ?? .inside, gravity: try c.choice(Gravity.self, "gravity") ?? .centre,
+            upscale: try c.optional(Bool.self, "upscale") ?? false)
+        try c.checked(request.width == nil ? "height" : "width") { try request.validate() }
+        return .resize(request)
+    }
+
+    private static func parseCrop(_ d: Decoder) throws -> Operation {
+        let c = try d.strictContainer(allowed: ["left", "top", "width", "height", "gravity"])
+        let width = try c.required(Int.self, "width")
+        let height = try c.required(Int.self, "height")
+        guard width > 0 else { throw c.invalid("width", "must be a positive number of pixels, not \(width)") }
+        guard height > 0 else { throw c.invalid("height", "must be a positive number of pixels, not \(height)") }
+        let left = try c.optional(Int.self, "left")
+        let top = try c.optional(Int.self, "top")
+        if left != nil || top != nil {
+            guard try c.optional(String.self, "gravity") == nil else { throw c.invalid("gravity", "give either left/top or gravity, not both") }
+            let (l, t) = (left ?? 0, top ?? 0)
+            guard l >= 0 else { throw c.invalid("left", "must be zero or more, not \(l)") }
+            guard t >= 0 else { throw c.invalid("top", "must be zero or more, not \(t)") }
+            return .cropRegion(left: l, top: t, width: width, height: height)
+        }
+        return .crop(width: width, height: height, gravity: try c.choice(Gravity.self, "gravity") ?? .centre)
+    }
+
+    private static func parsePixelate(_ d: Decoder) throws -> Operation {
+        let c = try d.strictContainer(allowed: ["block", "size"])
+        switch (try c.optional(Int.self, "block"), try c.optional(Int.self, "size")) {
+        case (let block?, nil):
+            guard (2...4096).contains(block) else { throw c.invalid("block", "must be between 2 and 4096 pixels, not \(block)") }
+            return .pixelate(block: block)
+        case (nil, let size?):
+            guard (1...1024).contains(size) else { throw c.invalid("size", "must be between 1 and 1024 pixels, not \(size)") }
+            return .pixelateTo(size: size)
+        default:
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: d.codingPath, debugDescription: "give exactly one of 'block' (a mosaic) or 'size' (a tiny square image)"))
+        }
+    }
+
+    private static func parseSigma(_ d: Decoder, default value: Double) throws -> Double {
+        let c = try d.strictContainer(allowed: ["sigma"])
+        let sigma = try c.optional(Double.self, "sigma") ?? value
+        guard sigma >= 0.3, sigma <= 100 else { throw c.invalid("sigma", "must be between 0.3 and 100, not \(sigma)") }
+        return sigma
+    }
+
+    private static func parseRotate(_ d: Decoder) throws -> Operation {
+        let c = try d.strictContainer(allowed: ["degrees"])
+        let degrees = try c.required(Int.self, "degrees")
+        guard degrees % 90 == 0 else { throw c.invalid("degrees", "must be a multiple of 90, not \(degrees)") }
+        return .rotate(degrees: degrees)
+    }
+
+    private static func parseFlip(_ d: Decoder) throws -> Operation {
+        let c = try d.strictContainer(allowed: ["direction"])
+        guard let direction = try c.choice(FlipDirection.self, "direction") else {
+            throw DecodingError.keyNotFound(AnyKey("direction"), .init(codingPath: d.codingPath, debugDescription: "missing"))
+        }
+        return .flip(direction)
+    }
+
+    private static func parseWatermark(_ d: Decoder) throws -> Operation {
+        let c = try d.strictContainer(allowed: ["text", "font", "size", "color", "image", "scale", "opacity", "position", "margin"])
+        let defaults = WatermarkPlacement()
+        let placement = WatermarkPlacement(
+            opacity: try c.optional(Double.self, "opacity") ?? defaults.opacity,
+            position: try c.choice(Gravity.self, "position") ?? defaults.position,
+            margin: try c.optional(Int.self, "margin") ?? defaults.margin)
+        try c.checked("opacity") { try placement.validate() }
+        switch (try c.optional(String.self, "text"), try c.optional(String.self, "image")) {
+        case (let text?, nil):
+            for field in ["scale"] where c.contains(AnyKey(field)) { throw c.invalid(field, "applies to image watermarks only") }
+            var color = RGBColor.white
+            if let hex = try c.optional(String.self, "color") {
+                guard let parsed = RGBColor(hex: hex) else { throw c.invalid("color", "must be a hex colour such as '#ffffff', not '\(hex)'") }
+                color = parsed
+            }
+            let mark = TextWatermark(
+                text: text, font: try c.optional(String.self, "font") ?? "DejaVu Sans Bold", size: try c.optional(Int.self, "size") ?? 48,
+                color: color, placement: placement)
+            try c.checked("text") { try mark.validate() }
+            return .textWatermark(mark)
+        case (nil, let path?):
+            for field in ["font", "size", "color"] where c.contains(AnyKey(field)) { throw c.invalid(field, "applies to text watermarks only") }
+            let scale = try c.optional(Double.self, "scale") ?? 0.2
+            guard scale > 0, scale <= 1 else { throw c.invalid("scale", "must be above 0 and at most 1 (a fraction of the image width), not \(scale)") }
+            guard !path.isEmpty else { throw c.invalid("image", "must be a path to an image file") }
+            return .imageWatermark(path: path, scale: scale, placement: placement)
+        default:
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: d.codingPath, debugDescription: "give exactly one of 'text' or 'image'"))
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Imaging
+
+/// One step of a variant, applied to the image the previous step produced.
+public enum Operation: Sendable, Equatable {
+    case resize(Resize)
+    /// A fixed region, in the pixels of the image at this step.
+    case cropRegion(left: Int, top: Int, width: Int, height: Int)
+    /// A box of the given size placed at a gravity (`smart` finds the interesting part).
+    case crop(width: Int, height: Int, gravity: Gravity)
+    case grayscale
+    /// A mosaic of `block`-pixel squares at the current size.
+    case pixelate(block: Int)
+    /// The whole image squeezed to a tiny `size`×`size` square, as the seed system did.
+    case pixelateTo(size: Int)
+    case blur(sigma: Double)
+    case sharpen(sigma: Double)
+    case rotate(degrees: Int)
+    case flip(FlipDirection)
+    case textWatermark(TextWatermark)
+    /// `path` is absolute once the recipe file is loaded.
+    case imageWatermark(path: String, scale: Double?, placement: WatermarkPlacement)
+
+    /// The operation's name in recipe files.
+    public var name: String {
+        switch self {
+        case .resize: "resize"
+        case .cropRegion, .crop: "crop"
+        case .grayscale: "grayscale"
+        case .pixelate, .pixelateTo: "pixelate"
+        case .blur: "blur"
+        case .sharpen: "sharpen"
+        case .rotate: "rotate"
+        case .flip: "flip"
+        case .textWatermark, .imageWatermark: "watermark"
+        }
+    }
+
+    /// Applies the operation. `watermarks` holds decoded logo images by path.
+    func apply(to image: Image, watermarks: [String: Image]) throws -> Image {
+        switch self {
+        case .resize(let request): return try image.resized(request)
+        case .cropRegion(let left, let top, let width, let height): return try image.cropped(left: left, top: top, width: width, height: height)
+        case .crop(let width, let height, let gravity): return try image.cropped(width: width, height: height, gravity: gravity)
+        case .grayscale: return try image.grayscale()
+        case .pixelate(let block): return try image.pixelated(block: block)
+        case .pixelateTo(let size): return try image.pixelated(toSize: size)
+        case .blur(let sigma): return try image.blurred(sigma: sigma)
+        case .sharpen(let sigma): return try image.sharpened(sigma: sigma)
+        case .rotate(let degrees): return try image.rotated(degrees: degrees)
+        case .flip(let direction): return try image.flipped(direction)
+        case .textWatermark(let mark): return try image.watermarked(mark)
+        case .imageWatermark(let path, let scale, let placement):
+            guard let logo = watermarks[path] else { throw ImagingError.invalidArgument("the watermark image \(path) was not loaded") }
+            return try image.watermarked(ImageWatermark(image: logo, scale: scale, placement: placement))
+        }
+    }
+}
+
+extension ImagingError: ImagingErrorMessage {}
