@@ -56,7 +56,7 @@ VipsImage *dr_tiffload(const void *buf, size_t len, int fail, int seq) {
 
 #define WRAP(call) do { VipsImage *out = NULL; if (call) return NULL; return out; } while (0)
 
-VipsImage *dr_resize(VipsImage *in, double h, double v) { WRAP(vips_resize(in, &out, h, "vscale", v, NULL)); }
+VipsImage *dr_resize(VipsImage *in, double h, double v, VipsKernel k) { WRAP(vips_resize(in, &out, h, "vscale", v, "kernel", k, NULL)); }
 VipsImage *dr_shrink(VipsImage *in, double h, double v) { WRAP(vips_shrink(in, &out, h, v, NULL)); }
 VipsImage *dr_zoom(VipsImage *in, int x, int y) { WRAP(vips_zoom(in, &out, x, y, NULL)); }
 VipsImage *dr_extract_area(VipsImage *in, int l, int t, int w, int h) { WRAP(vips_extract_area(in, &out, l, t, w, h, NULL)); }

@@ -12,6 +12,10 @@ struct VariantWriter: Sendable {
     func process(_ file: InputFile) throws -> ProcessReport {
         let bytes = try read(file.path)
         let result = try runner.run(bytes)
+        if ProcessInfo.processInfo.environment["DARKROOM_TRACE"] != nil {
+            let parts = result.variants.map { "\($0.name) \(Int($0.milliseconds)) ms" }.joined(separator: ", ")
+            FileHandle.standardError.write(Data("\(file.path): shrink \(result.decodeShrink), decode \(Int(result.decodeMilliseconds)) ms, \(parts)\n".utf8))
+        }
         let folder = (root as NSString).appendingPathComponent(file.stem)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var variants: [ProcessReport.VariantReport] = []

@@ -32,7 +32,7 @@ VipsImage *dr_heifload(const void *buf, size_t len, int fail_on_error, int seque
 VipsImage *dr_tiffload(const void *buf, size_t len, int fail_on_error, int sequential);
 
 /* Geometry. */
-VipsImage *dr_resize(VipsImage *in, double hscale, double vscale);
+VipsImage *dr_resize(VipsImage *in, double hscale, double vscale, VipsKernel kernel);
 VipsImage *dr_shrink(VipsImage *in, double hshrink, double vshrink);
 VipsImage *dr_zoom(VipsImage *in, int xfac, int yfac);
 VipsImage *dr_extract_area(VipsImage *in, int left, int top, int width, int height);

@@ -58,16 +58,21 @@ public struct ImageSource: Sendable {
         return 1
     }
 
-    /// Decodes the first frame once, into memory: shrunk on load by `shrink`, converted to
-    /// 8-bit sRGB (CMYK, 16-bit and ICC inputs included) and turned upright. Every variant is
-    /// derived from the image this returns.
-    public func decode(shrink: Int = 1) throws -> Image {
+    /// Decodes the first frame once: shrunk on load by `shrink`, converted to 8-bit sRGB (CMYK,
+    /// 16-bit and ICC inputs included) and turned upright.
+    ///
+    /// With `streamed`, the result stays lazy and can be read exactly once: the pixels flow
+    /// from the decoder into whatever reads them, never held whole in memory. Use it when one
+    /// consumer reads the decode. An image that needs a rotation is always materialised, since
+    /// rotating needs random access.
+    public func decode(shrink: Int = 1, streamed: Bool = false) throws -> Image {
         let loaded = Image(try Self.load(bytes, format: header.format, shrink: shrink, sequential: true))
-        var image = try loaded.convertedToSRGB().materialized()
-        if header.orientation != 1 {
-            image = try image.autoOriented().materialized()
+        let converted = try loaded.convertedToSRGB()
+        if streamed && header.orientation == 1 {
+            return converted
         }
-        return image
+        let image = try converted.materialized()
+        return header.orientation == 1 ? image : try image.autoOriented().materialized()
     }
 
     static func load(_ bytes: SourceBytes, format: ImageFormat, shrink: Int, sequential: Bool) throws -> VipsImageRef {

@@ -30,8 +30,16 @@ final class SourceBytes: @unchecked Sendable {
 
     init(_ bytes: some Collection<UInt8>) {
         count = bytes.count
-        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
-        _ = buffer.initializeMemory(as: UInt8.self, from: bytes)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        // One memcpy for contiguous inputs (Data, [UInt8]); element by element only otherwise.
+        let copied: Bool? = bytes.withContiguousStorageIfAvailable { source in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(source))
+            return true
+        }
+        if copied == nil {
+            _ = buffer.initializeMemory(as: UInt8.self, from: bytes)
+        }
+        self.buffer = buffer
     }
 
     var base: UnsafeRawPointer { UnsafeRawPointer(buffer.baseAddress!) }

@@ -4,23 +4,23 @@ enum BuiltInRecipes {
     static let yaml = """
         recipes:
           default:
-            description: Three JPEG sizes, as the seed system made them.
+            description: Three JPEG sizes, as the seed system made them (bicubic, like Pillow's thumbnail).
             variants:
               thumbnail:
                 format: jpeg
                 quality: 85
                 operations:
-                  - resize: {width: 150, height: 150}
+                  - resize: {width: 150, height: 150, kernel: cubic}
               medium:
                 format: jpeg
                 quality: 85
                 operations:
-                  - resize: {width: 800, height: 800}
+                  - resize: {width: 800, height: 800, kernel: cubic}
               large:
                 format: jpeg
                 quality: 85
                 operations:
-                  - resize: {width: 1600, height: 1600}
+                  - resize: {width: 1600, height: 1600, kernel: cubic}
           grayscale:
             description: An 800 px grayscale PNG.
             variants:

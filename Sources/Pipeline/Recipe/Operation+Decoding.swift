@@ -54,11 +54,11 @@ extension Operation: Decodable {
     }
 
     private static func parseResize(_ d: Decoder) throws -> Operation {
-        let c = try d.strictContainer(allowed: ["width", "height", "fit", "gravity", "upscale"])
+        let c = try d.strictContainer(allowed: ["width", "height", "fit", "gravity", "upscale", "kernel"])
         let request = Resize(
             width: try c.optional(Int.self, "width"), height: try c.optional(Int.self, "height"),
             fit: try c.choice(Fit.self, "fit") ?? .inside, gravity: try c.choice(Gravity.self, "gravity") ?? .centre,
-            upscale: try c.optional(Bool.self, "upscale") ?? false)
+            upscale: try c.optional(Bool.self, "upscale") ?? false, kernel: try c.choice(ResizeKernel.self, "kernel") ?? .lanczos3)
         try c.checked(request.width == nil ? "height" : "width") { try request.validate() }
         return .resize(request)
     }

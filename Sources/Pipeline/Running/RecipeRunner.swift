@@ -5,6 +5,8 @@ import Imaging
 public struct RenderedVariant: Sendable {
     public var name: String
     public var image: EncodedImage
+    /// Time spent deriving and encoding this variant.
+    public var milliseconds: Double
 }
 
 /// The outcome of running a recipe on one source.
@@ -12,11 +14,15 @@ public struct RecipeResult: Sendable {
     public var source: ImageHeader
     /// The shrink-on-load factor the decode used (1, 2, 4 or 8).
     public var decodeShrink: Int
+    /// Time spent probing and decoding the source once. A streamed decode is counted in the
+    /// first variant's time instead.
+    public var decodeMilliseconds: Double
     public var variants: [RenderedVariant]
 }
 
 /// Runs a recipe on encoded bytes: probe under the limits, decode once (shrunk on load to what
-/// the largest variant needs), derive every variant from that one decode, encode each.
+/// the largest variant needs), derive every variant from that one decode (smaller ones from
+/// larger ones, see `DerivationPlan`), encode each.
 ///
 /// Everything here blocks in libvips: call `run` from a `BlockingPool` thread.
 public struct RecipeRunner: Sendable {
@@ -39,19 +45,42 @@ public struct RecipeRunner: Sendable {
     }
 
     public func run(_ bytes: some Collection<UInt8>) throws -> RecipeResult {
+        let clock = ContinuousClock()
+        let started = clock.now
         let source = try ImageSource.open(bytes, limits: limits)
         let header = source.header
         let scale = recipe.neededScale(orientedWidth: header.orientedWidth, orientedHeight: header.orientedHeight)
         let shrink = source.shrinkFactor(forScale: scale)
-        let decoded = try source.decode(shrink: shrink)
-        var rendered: [RenderedVariant] = []
-        for variant in recipe.variants {
-            var image = decoded
-            for operation in variant.operations {
+        let (width, height) = (header.orientedWidth, header.orientedHeight)
+        let plan = DerivationPlan(recipe: recipe, orientedWidth: width, orientedHeight: height)
+        let decoded = try source.decode(shrink: shrink, streamed: plan.streamsDecode)
+        let decodeMilliseconds = (clock.now - started).milliseconds
+
+        var stages = [Stage(image: decoded, scale: Double(decoded.width) / Double(width))]
+        var rendered: [RenderedVariant?] = Array(repeating: nil, count: recipe.variants.count)
+        for index in plan.order {
+            let variantStarted = clock.now
+            let variant = recipe.variants[index]
+            var image = stages.smallest(covering: plan.neededScales[index]) ?? decoded
+            var operations = variant.operations[...]
+            if plan.keepsStage.contains(index), case .resize(let request)? = operations.first {
+                image = try image.resized(request).materialized()
+                stages.append(Stage(image: image, scale: Double(image.width) / Double(width)))
+                operations = operations.dropFirst()
+            }
+            for operation in operations {
                 image = try operation.apply(to: image, watermarks: watermarks)
             }
-            rendered.append(RenderedVariant(name: variant.name, image: try image.encoded(variant.output)))
+            let encoded = try image.encoded(variant.output)
+            rendered[index] = RenderedVariant(name: variant.name, image: encoded, milliseconds: (clock.now - variantStarted).milliseconds)
         }
-        return RecipeResult(source: header, decodeShrink: shrink, variants: rendered)
+        return RecipeResult(source: header, decodeShrink: shrink, decodeMilliseconds: decodeMilliseconds, variants: rendered.compactMap { $0 })
+    }
+}
+
+extension Duration {
+    var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 }

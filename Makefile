@@ -1,0 +1,58 @@
+# Darkroom: the two commands that matter are `make run` and `make test`.
+# Both install what is missing first, so they work on a fresh Debian machine as root.
+
+SHELL := /bin/bash
+SWIFT_BIN ?= /opt/swift/usr/bin
+export PATH := $(SWIFT_BIN):$(PATH)
+
+APT_PACKAGES := libvips-dev libvips-tools pkg-config fonts-dejavu-core
+VENV := .venv
+PY := $(VENV)/bin/python
+CORPUS ?= ../shared/corpus
+# What `make run` processes: the sample photos, or a folder you name (make run INPUT=dir).
+INPUT ?= $(CORPUS)/bench
+OUT ?= out
+RECIPE ?= default
+
+.PHONY: run test build release deps apt venv bench clean format
+
+run: deps release
+	.build/release/darkroom process $(INPUT) --recipe $(RECIPE) --out $(OUT)
+
+test: deps
+	swift build --build-tests
+	swift test --skip-build --parallel --num-workers 2
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release --product darkroom
+
+bench: deps venv release
+	$(PY) bench/bench.py --darkroom .build/release/darkroom --photos $(CORPUS)/bench
+
+deps: apt
+
+# Installs only the packages that are missing, so a warm machine spends no time here.
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq $$missing </dev/null; \
+	fi
+	@command -v swift >/dev/null || { echo "Swift was not found at $(SWIFT_BIN); set SWIFT_BIN"; exit 1; }
+
+# Python tools for the benchmark peers live in a virtual environment inside the checkout.
+venv: $(VENV)/.ready
+$(VENV)/.ready: bench/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r bench/requirements.txt
+	touch $@
+
+format:
+	swift format --in-place --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build $(OUT)
