@@ -1,4 +1,5 @@
 #include "CVips.h"
+#include <string.h>
 
 int dr_init(int concurrency) {
     if (VIPS_INIT("darkroom") != 0) return -1;
@@ -133,4 +134,21 @@ int dr_get_int_or(VipsImage *in, const char *name, int fallback) {
 int dr_get_blob(VipsImage *in, const char *name, const void **data, size_t *len) {
     if (vips_image_get_typeof(in, name) == 0) return -1;
     return vips_image_get_blob(in, name, data, len);
+}
+
+static int dr_is_private_field(const char *name) {
+    return g_str_has_prefix(name, "exif-") || g_str_has_prefix(name, "xmp-") || g_str_has_prefix(name, "iptc-") ||
+           g_str_has_prefix(name, "icc-") || g_str_has_prefix(name, "photoshop-") || strstr(name, "comment") != NULL ||
+           strcmp(name, "orientation") == 0;
+}
+
+VipsImage *dr_copy_without_metadata(VipsImage *in) {
+    VipsImage *out = NULL;
+    if (vips_copy(in, &out, NULL)) return NULL;
+    gchar **fields = vips_image_get_fields(out);
+    for (int i = 0; fields[i]; i++) {
+        if (dr_is_private_field(fields[i])) vips_image_remove(out, fields[i]);
+    }
+    g_strfreev(fields);
+    return out;
 }

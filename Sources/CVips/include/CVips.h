@@ -70,6 +70,10 @@ int dr_avifsave(VipsImage *in, int quality, int effort, int strip, void **buf, s
 int dr_tiffsave(VipsImage *in, void **buf, size_t *len);
 int dr_gifsave(VipsImage *in, void **buf, size_t *len);
 
+/* A copy without EXIF, XMP, IPTC, ICC or comment fields. Needed because some 8.14 savers
+ * (WebP among them) write EXIF and XMP even when asked to strip. */
+VipsImage *dr_copy_without_metadata(VipsImage *in);
+
 /* Metadata helpers that are macros or need an out-parameter dance in C. */
 int dr_get_int_or(VipsImage *in, const char *name, int fallback);
 int dr_get_blob(VipsImage *in, const char *name, const void **data, size_t *len);

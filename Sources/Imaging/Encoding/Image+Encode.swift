@@ -5,7 +5,12 @@ extension Image {
     /// Encodes the image, flattening alpha first when the format cannot carry it.
     public func encoded(_ options: EncodeOptions) throws -> EncodedImage {
         try options.validate()
-        let image = options.format.supportsAlpha ? self : try flattened(onto: options.background)
+        var image = options.format.supportsAlpha ? self : try flattened(onto: options.background)
+        if options.stripMetadata {
+            // Savers are also asked to strip, but libvips 8.14's WebP saver writes EXIF and XMP
+            // regardless; removing the fields first keeps GPS out of every format.
+            image = try image.derive("removing metadata") { dr_copy_without_metadata($0) }
+        }
         let strip: Int32 = options.stripMetadata ? 1 : 0
         let quality = Int32(options.quality ?? options.format.defaultQuality)
         var buffer: UnsafeMutableRawPointer?
@@ -21,7 +26,10 @@ extension Image {
             throw ImagingError.encodeFailed(options.format.rawValue, detail: Vips.takeError())
         }
         defer { g_free(buffer) }
-        let bytes = Array(UnsafeRawBufferPointer(start: buffer, count: length))
+        var bytes = Array(UnsafeRawBufferPointer(start: buffer, count: length))
+        if options.format == .webp && options.stripMetadata {
+            bytes = WebPMetadata.stripped(bytes)
+        }
         return EncodedImage(bytes: bytes, format: options.format, width: image.width, height: image.height)
     }
 
