@@ -1,9 +1,10 @@
-/// Walks JPEG markers to the first start-of-frame segment.
+/// Walks JPEG markers to the first start-of-frame segment. Like libjpeg, it skips stray bytes
+/// between segments (a segment whose length is one short is common) to find the next marker.
 enum JPEGHeader {
     static func read(_ b: ByteReader) throws -> DeclaredSize {
         var i = 2
         while true {
-            guard b.u8(at: i) == 0xFF else { throw ImagingError.corrupt(.jpeg, "no frame header before the image data") }
+            while let byte = b.u8(at: i), byte != 0xFF { i += 1 }
             while b.u8(at: i) == 0xFF { i += 1 }
             guard let marker = b.u8(at: i) else { throw ImagingError.corrupt(.jpeg, "the file ends inside its header") }
             i += 1

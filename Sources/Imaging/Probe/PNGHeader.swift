@@ -1,5 +1,6 @@
 /// Walks PNG chunks: IHDR for the size, acTL for an animation's frame count, and IEND, which
 /// must be complete. A PNG cut short anywhere, even in its last chunk, is refused.
+/// An acTL with an impossible frame count is ignored, as libpng ignores it.
 enum PNGHeader {
     static func read(_ b: ByteReader) throws -> DeclaredSize {
         guard b.ascii(at: 12, count: 4) == "IHDR", b.u32be(at: 8) == 13,
@@ -17,7 +18,8 @@ enum PNGHeader {
             guard length < 1 << 31 else { throw ImagingError.corrupt(.png, "a chunk declares an impossible length") }
             let next = i + 12 + length
             guard next <= b.count else { throw ImagingError.corrupt(.png, "the \(type) chunk is cut short") }
-            if type == "acTL", let frames = b.u32be(at: i + 8), frames > 0 { size.frames = frames }
+            // The APNG spec makes an out-of-range frame count mean "a still image", as libpng reads it.
+            if type == "acTL", let frames = b.u32be(at: i + 8), frames > 0, frames < 1 << 31 { size.frames = frames }
             if type == "IEND" { return size }
             i = next
         }
