@@ -29,6 +29,9 @@ struct ProcessCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object per input, one per line.")
     var json = false
 
+    @Flag(name: .shortAndLong, help: "Log per-image timings and libvips's own error details to standard error.")
+    var verbose = false
+
     @OptionGroup var limitOptions: LimitOptions
 
     func validate() throws {
@@ -58,7 +61,7 @@ struct ProcessCommand: AsyncParsableCommand {
 
         let started = Date()
         let progress = ProgressBar(total: files.count)
-        let writer = VariantWriter(root: out, runner: runner)
+        let writer = VariantWriter(root: out, runner: runner, logTimings: verbose)
         let pool = BlockingPool(threads: jobs)
         var failed = 0
         var variantsWritten = 0
@@ -71,6 +74,9 @@ struct ProcessCommand: AsyncParsableCommand {
                     do {
                         return try await pool.run { try writer.process(file) }
                     } catch {
+                        if verbose, let error = error as? ImagingError, !error.detail.isEmpty {
+                            progress.log("\(file.path): \(error.description): \(error.detail)")
+                        }
                         return .failed(file.path, VariantWriter.message(for: error))
                     }
                 }

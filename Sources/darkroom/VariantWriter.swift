@@ -8,11 +8,13 @@ import Pipeline
 struct VariantWriter: Sendable {
     let root: String
     let runner: RecipeRunner
+    /// Log the decode shrink and each phase's time to standard error.
+    var logTimings = false
 
     func process(_ file: InputFile) throws -> ProcessReport {
         let bytes = try read(file.path)
         let result = try runner.run(bytes)
-        if ProcessInfo.processInfo.environment["DARKROOM_TRACE"] != nil {
+        if logTimings {
             let parts = result.variants.map { "\($0.name) \(Int($0.milliseconds)) ms" }.joined(separator: ", ")
             FileHandle.standardError.write(Data("\(file.path): shrink \(result.decodeShrink), decode \(Int(result.decodeMilliseconds)) ms, \(parts)\n".utf8))
         }

@@ -27,6 +27,17 @@ import Testing
         #expect(result.variants.map(\.image.width) == [150, 640, 640])
     }
 
+    @Test(arguments: [(600, 900), (900, 600), (1600, 1200), (1601, 1201), (800, 800), (150, 150), (3, 4000)])
+    func sourcesNearTheBoxSizesUseEachDecodeOnce(width: Int, height: Int) throws {
+        // A source smaller than the largest box makes that variant's resize a no-op, so its
+        // stage ties with the decode; the streamed decode must still be read only once.
+        let result = try run("default", try Support.photo(width: width, height: height))
+        for (variant, box) in zip(result.variants, [150, 800, 1600]) {
+            let expected = Resize(width: box, height: box).scales(width: width, height: height).x
+            #expect(variant.image.width == max(1, Int((Double(width) * expected).rounded())))
+        }
+    }
+
     @Test func chainedVariantsMatchDirectOnes() throws {
         let photo = try Support.photo(width: 2400, height: 1800)
         let result = try run("default", photo)

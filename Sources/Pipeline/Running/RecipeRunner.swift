@@ -56,12 +56,22 @@ public struct RecipeRunner: Sendable {
         let decoded = try source.decode(shrink: shrink, streamed: plan.streamsDecode)
         let decodeMilliseconds = (clock.now - started).milliseconds
 
-        var stages = [Stage(image: decoded, scale: Double(decoded.width) / Double(width))]
+        // A streamed decode can be read once, by the first variant; it never joins the stages.
+        var streamed: Image? = plan.streamsDecode ? decoded : nil
+        var stages = plan.streamsDecode ? [] : [Stage(image: decoded, scale: Double(decoded.width) / Double(width))]
         var rendered: [RenderedVariant?] = Array(repeating: nil, count: recipe.variants.count)
         for index in plan.order {
             let variantStarted = clock.now
             let variant = recipe.variants[index]
-            var image = stages.smallest(covering: plan.neededScales[index]) ?? decoded
+            var image: Image
+            if let once = streamed {
+                image = once
+                streamed = nil
+            } else if let stage = stages.smallest(covering: plan.neededScales[index]) {
+                image = stage
+            } else {
+                throw ImagingError.processingFailed("planning", detail: "no decoded source covers variant \(variant.name)")
+            }
             var operations = variant.operations[...]
             if plan.keepsStage.contains(index), case .resize(let request)? = operations.first {
                 image = try image.resized(request).materialized()

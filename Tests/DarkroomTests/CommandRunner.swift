@@ -1,0 +1,62 @@
+import Foundation
+import Imaging
+import Testing
+
+/// Runs the built `darkroom` binary, as a person would from a shell.
+enum CommandRunner {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var binary: URL {
+        let candidates = ["debug", "release"].map { packageRoot.appendingPathComponent(".build/\($0)/darkroom") }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+
+        /// Every stdout line parsed as a JSON object.
+        func jsonLines() throws -> [[String: Any]] {
+            try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        }
+    }
+
+    static func run(_ arguments: [String]) throws -> Output {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting, so a chatty child cannot fill a pipe and stall.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// A new empty temporary directory.
+    static func temporaryDirectory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("darkroom-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Writes a generated JPEG photo of the given size.
+    static func writePhoto(_ path: String, width: Int, height: Int) throws {
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for i in stride(from: 0, to: pixels.count, by: 3) {
+            let x = (i / 3) % width
+            let y = (i / 3) / width
+            pixels[i] = UInt8(x * 255 / width)
+            pixels[i + 1] = UInt8(y * 255 / height)
+            pixels[i + 2] = 90
+        }
+        let image = try Image(pixels: pixels, width: width, height: height, bands: 3)
+        try Data(image.encoded(EncodeOptions(format: .jpeg)).bytes).write(to: URL(fileURLWithPath: path))
+    }
+}
