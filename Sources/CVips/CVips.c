@@ -152,3 +152,46 @@ VipsImage *dr_copy_without_metadata(VipsImage *in) {
     g_strfreev(fields);
     return out;
 }
+
+VipsImage *dr_gifload_all(const void *buf, size_t len, int fail) {
+    VipsImage *out = NULL;
+    if (vips_gifload_buffer((void *)buf, len, &out, "n", -1, "fail_on", FAIL_ON(fail), NULL)) return NULL;
+    return out;
+}
+VipsImage *dr_webpload_all(const void *buf, size_t len, int fail) {
+    VipsImage *out = NULL;
+    if (vips_webpload_buffer((void *)buf, len, &out, "n", -1, "fail_on", FAIL_ON(fail), NULL)) return NULL;
+    return out;
+}
+VipsImage *dr_join_frames(VipsImage **frames, int n) {
+    WRAP(vips_arrayjoin(frames, &out, n, "across", 1, NULL));
+}
+VipsImage *dr_tag_animation(VipsImage *in, int page_height, const int *delays, int n, int loop) {
+    VipsImage *out = NULL;
+    if (vips_copy(in, &out, NULL)) return NULL;
+    vips_image_set_int(out, "page-height", page_height);
+    vips_image_set_array_int(out, "delay", delays, n);
+    vips_image_set_int(out, "loop", loop);
+    return out;
+}
+int dr_get_delays(VipsImage *in, int *delays, int capacity) {
+    int *values = NULL;
+    int n = 0;
+    if (vips_image_get_typeof(in, "delay") == 0 || vips_image_get_array_int(in, "delay", &values, &n)) {
+        vips_error_clear();
+        return 0;
+    }
+    for (int i = 0; i < n && i < capacity; i++) delays[i] = values[i];
+    return n < capacity ? n : capacity;
+}
+int dr_gifsave_strip(VipsImage *in, int strip, void **buf, size_t *len) {
+    return vips_gifsave_buffer(in, buf, len, "strip", strip, NULL);
+}
+
+VipsImage *dr_single_frame(VipsImage *in) {
+    VipsImage *out = NULL;
+    if (vips_copy(in, &out, NULL)) return NULL;
+    const char *fields[] = {"page-height", "n-pages", "delay", "loop", "gif-delay", "gif-loop"};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) vips_image_remove(out, fields[i]);
+    return out;
+}

@@ -23,6 +23,7 @@ import Testing
         case .png: #expect(!["eXIf", "iTXt", "zTXt", "tEXt", "iCCP"].contains { output.contains(ascii: $0) })
         case .webp: #expect(!output.contains(ascii: "EXIF") && !output.contains(ascii: "XMP "))
         case .avif: #expect(!output.contains(ascii: "Exif"))
+        case .gif: #expect(!output.contains(ascii: "XMP DataXMP"))
         }
     }
 

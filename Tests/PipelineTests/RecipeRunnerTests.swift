@@ -141,3 +141,46 @@ enum Fixtures {
         a.count == b.count && zip(a, b).allSatisfy { abs(Int($0) - Int($1)) <= tolerance }
     }
 }
+
+@Suite struct AnimatedRecipeTests {
+    func animatedGIF() throws -> [UInt8] {
+        let frames = try [[255, 0, 0], [0, 255, 0], [0, 0, 255]].map { colour -> Image in
+            try Image(pixels: Array([[UInt8]](repeating: colour, count: 200 * 100).joined()), width: 200, height: 100, bands: 3)
+        }
+        return try Animation(frames: frames, delays: [100, 100, 100], loop: 0).joined().encoded(EncodeOptions(format: .gif)).bytes
+    }
+
+    func recipe(_ animation: String) throws -> Recipe {
+        let path = try Support.recipeFile(
+            """
+            recipes:
+              a:
+                animation: \(animation)
+                variants:
+                  moving: {format: webp, operations: [{resize: {width: 100}}, {crop: {width: 50, height: 50, gravity: west}}]}
+                  gif: {format: gif, operations: [{resize: {width: 60}}]}
+                  poster: {format: jpeg, operations: [{resize: {width: 100}}]}
+            """)
+        return try #require(try RecipeCatalog.load(file: path).recipe(named: "a"))
+    }
+
+    @Test func keepAppliesEveryOperationToEveryFrame() throws {
+        let result = try RecipeRunner(recipe: try recipe("keep")).run(try animatedGIF())
+        let headers = try result.variants.map { try ImageSource.open($0.image.bytes).header }
+        #expect(headers.map(\.frames) == [3, 3, 1])
+        #expect(headers.map { "\($0.width)x\($0.height)" } == ["50x50", "60x30", "100x50"])
+        let frames = try #require(try ImageSource.open(result.variants[0].image.bytes).decodeAnimation()).frames
+        let colours = try frames.map { Array(try $0.pixel(x: 25, y: 25).prefix(3)) }
+        #expect(Fixtures.close(colours[0], [255, 0, 0], tolerance: 20) && Fixtures.close(colours[2], [0, 0, 255], tolerance: 20))
+    }
+
+    @Test func firstIsTheDefaultAndMakesStills() throws {
+        let result = try RecipeRunner(recipe: try recipe("first")).run(try animatedGIF())
+        #expect(try result.variants.map { try ImageSource.open($0.image.bytes).header.frames } == [1, 1, 1])
+    }
+
+    @Test func anUnknownAnimationModeIsAnError() throws {
+        let error = try Support.loadError("recipes:\n  r:\n    animation: all\n    variants:\n      v: {format: gif}\n")
+        #expect(error.recipe == "r" && error.field == "animation" && error.message.contains("not one of: first, keep"))
+    }
+}

@@ -62,6 +62,16 @@ VipsImage *dr_constant_like(VipsImage *like, const double *values, int n);
 VipsImage *dr_composite_over(VipsImage *base, VipsImage *overlay, int x, int y);
 VipsImage *dr_copy_interpretation(VipsImage *in, VipsInterpretation space);
 
+/* Animation: loaders that read every frame (n=-1) into one tall strip, a strip built from
+ * frames, and the metadata savers read (page-height, delay per frame in ms, loop count). */
+VipsImage *dr_gifload_all(const void *buf, size_t len, int fail_on_error);
+VipsImage *dr_webpload_all(const void *buf, size_t len, int fail_on_error);
+VipsImage *dr_join_frames(VipsImage **frames, int n);
+VipsImage *dr_tag_animation(VipsImage *in, int page_height, const int *delays, int n, int loop);
+int dr_get_delays(VipsImage *in, int *delays, int capacity);
+/* A copy that is one frame: page-height, n-pages, delay and loop removed. */
+VipsImage *dr_single_frame(VipsImage *in);
+
 /* Savers. `strip` removes EXIF, XMP, IPTC and the ICC profile. */
 int dr_jpegsave(VipsImage *in, int quality, int progressive, int strip, void **buf, size_t *len);
 int dr_pngsave(VipsImage *in, int compression, int strip, void **buf, size_t *len);
@@ -69,6 +79,7 @@ int dr_webpsave(VipsImage *in, int quality, int lossless, int strip, void **buf,
 int dr_avifsave(VipsImage *in, int quality, int effort, int strip, void **buf, size_t *len);
 int dr_tiffsave(VipsImage *in, void **buf, size_t *len);
 int dr_gifsave(VipsImage *in, void **buf, size_t *len);
+int dr_gifsave_strip(VipsImage *in, int strip, void **buf, size_t *len);
 
 /* A copy without EXIF, XMP, IPTC, ICC or comment fields. Needed because some 8.14 savers
  * (WebP among them) write EXIF and XMP even when asked to strip. */

@@ -1,6 +1,6 @@
 /// The formats Darkroom writes.
 public enum OutputFormat: String, Sendable, CaseIterable, Codable {
-    case jpeg, png, webp, avif
+    case jpeg, png, webp, avif, gif
 
     public var contentType: String {
         switch self {
@@ -8,6 +8,7 @@ public enum OutputFormat: String, Sendable, CaseIterable, Codable {
         case .png: "image/png"
         case .webp: "image/webp"
         case .avif: "image/avif"
+        case .gif: "image/gif"
         }
     }
 
@@ -17,8 +18,12 @@ public enum OutputFormat: String, Sendable, CaseIterable, Codable {
         case .png: "png"
         case .webp: "webp"
         case .avif: "avif"
+        case .gif: "gif"
         }
     }
+
+    /// Formats that can carry every frame of an animation.
+    public var supportsAnimation: Bool { self == .webp || self == .gif }
 
     public var supportsAlpha: Bool { self != .jpeg }
 
@@ -29,6 +34,7 @@ public enum OutputFormat: String, Sendable, CaseIterable, Codable {
         case .png: 100
         case .webp: 80
         case .avif: 50
+        case .gif: 100
         }
     }
 }

@@ -21,6 +21,7 @@ extension Image {
             case .png: dr_pngsave(image.pointer, Int32(options.compression), strip, &buffer, &length)
             case .webp: dr_webpsave(image.pointer, quality, options.lossless ? 1 : 0, strip, &buffer, &length)
             case .avif: dr_avifsave(image.pointer, quality, Int32(9 - options.speed), strip, &buffer, &length)
+            case .gif: dr_gifsave_strip(image.pointer, strip, &buffer, &length)
             }
         guard status == 0, let buffer else {
             throw ImagingError.encodeFailed(options.format.rawValue, detail: Vips.takeError())
@@ -30,7 +31,9 @@ extension Image {
         if options.format == .webp && options.stripMetadata {
             bytes = WebPMetadata.stripped(bytes)
         }
-        return EncodedImage(bytes: bytes, format: options.format, width: image.width, height: image.height)
+        // An animation is a tall strip of frames; its height is one frame's.
+        let height = Int(dr_get_int_or(image.pointer, "page-height", Int32(image.height)))
+        return EncodedImage(bytes: bytes, format: options.format, width: image.width, height: height)
     }
 
     /// Encodes as lossless TIFF keeping metadata; for building test fixtures and tools.

@@ -67,7 +67,7 @@ public struct ImageSource: Sendable {
     /// rotating needs random access.
     public func decode(shrink: Int = 1, streamed: Bool = false) throws -> Image {
         let loaded = Image(try Self.load(bytes, format: header.format, shrink: shrink, sequential: true))
-        let converted = try loaded.convertedToSRGB()
+        let converted = try loaded.convertedToSRGB().derive("first frame") { dr_single_frame($0) }
         if streamed && header.orientation == 1 {
             return converted
         }

@@ -1,15 +1,26 @@
 import Imaging
 
+/// What a recipe does with an animated GIF or WebP.
+public enum AnimationMode: String, Sendable, CaseIterable {
+    /// Process the first frame only (the default).
+    case first
+    /// Apply every variant's operations to every frame; variants in WebP or GIF stay animated,
+    /// variants in other formats get the first frame.
+    case keep
+}
+
 /// A named set of variants made from one upload.
 public struct Recipe: Sendable, Equatable {
     public var name: String
     public var description: String
+    public var animation: AnimationMode
     /// In the order the recipe file lists them.
     public var variants: [Variant]
 
-    public init(name: String, description: String = "", variants: [Variant]) {
+    public init(name: String, description: String = "", animation: AnimationMode = .first, variants: [Variant]) {
         self.name = name
         self.description = description
+        self.animation = animation
         self.variants = variants
     }
 
@@ -21,8 +32,9 @@ public struct Recipe: Sendable, Equatable {
 
 extension Recipe {
     init(name: String, from decoder: Decoder) throws {
-        let c = try decoder.strictContainer(allowed: ["description", "variants"])
+        let c = try decoder.strictContainer(allowed: ["description", "animation", "variants"])
         let description = try c.optional(String.self, "description") ?? ""
+        let animation = try c.choice(AnimationMode.self, "animation") ?? .first
         let variantsDecoder = try c.superDecoder(forKey: AnyKey("variants"))
         let container = try variantsDecoder.container(keyedBy: AnyKey.self)
         guard !container.allKeys.isEmpty else { throw c.invalid("variants", "a recipe needs at least one variant") }
@@ -34,7 +46,7 @@ extension Recipe {
             }
             variants.append(try Variant(name: key.stringValue, from: container.superDecoder(forKey: key)))
         }
-        self.init(name: name, description: description, variants: variants)
+        self.init(name: name, description: description, animation: animation, variants: variants)
     }
 }
 

@@ -49,6 +49,9 @@ public struct RecipeRunner: Sendable {
         let started = clock.now
         let source = try ImageSource.open(bytes, limits: limits)
         let header = source.header
+        if recipe.animation == .keep, let animation = try source.decodeAnimation() {
+            return try run(animation, header: header, started: started)
+        }
         let scale = recipe.neededScale(orientedWidth: header.orientedWidth, orientedHeight: header.orientedHeight)
         let shrink = source.shrinkFactor(forScale: scale)
         let (width, height) = (header.orientedWidth, header.orientedHeight)
@@ -85,6 +88,28 @@ public struct RecipeRunner: Sendable {
             rendered[index] = RenderedVariant(name: variant.name, image: encoded, milliseconds: (clock.now - variantStarted).milliseconds)
         }
         return RecipeResult(source: header, decodeShrink: shrink, decodeMilliseconds: decodeMilliseconds, variants: rendered.compactMap { $0 })
+    }
+}
+
+extension RecipeRunner {
+    /// Every variant from the decoded frames: each operation is applied frame by frame, so
+    /// crops and resizes never blend one frame into the next. Formats that cannot animate get
+    /// the first frame.
+    func run(_ animation: Animation, header: ImageHeader, started: ContinuousClock.Instant) throws -> RecipeResult {
+        let clock = ContinuousClock()
+        let decodeMilliseconds = (clock.now - started).milliseconds
+        var rendered: [RenderedVariant] = []
+        for variant in recipe.variants {
+            let variantStarted = clock.now
+            let frames = variant.output.format.supportsAnimation ? animation.frames : Array(animation.frames.prefix(1))
+            let processed = try frames.map { frame in
+                try variant.operations.reduce(frame) { image, operation in try operation.apply(to: image, watermarks: watermarks) }
+            }
+            let image = processed.count > 1 ? try Animation(frames: processed, delays: animation.delays, loop: animation.loop).joined() : processed[0]
+            let encoded = try image.encoded(variant.output)
+            rendered.append(RenderedVariant(name: variant.name, image: encoded, milliseconds: (clock.now - variantStarted).milliseconds))
+        }
+        return RecipeResult(source: header, decodeShrink: 1, decodeMilliseconds: decodeMilliseconds, variants: rendered)
     }
 }
 
