@@ -46,6 +46,15 @@ struct ByteReader {
         return String(decoding: UnsafeRawBufferPointer(rebasing: base[i..<(i + n)]), as: UTF8.self)
     }
 
+    /// A four-character code, such as a PNG chunk or ISO box type, named for a message: quoted
+    /// when it is printable ASCII, "an unreadable" otherwise, so garbage never reaches a person.
+    func describeFourCC(at i: Int) -> String {
+        guard i >= 0, i + 4 <= count, (i..<(i + 4)).allSatisfy({ (0x20...0x7E).contains(base[$0]) }),
+            let text = ascii(at: i, count: 4)
+        else { return "an unreadable" }
+        return "the '\(text)'"
+    }
+
     func matches(_ bytes: [UInt8], at i: Int) -> Bool {
         guard i >= 0, i + bytes.count <= count else { return false }
         for (k, byte) in bytes.enumerated() where base[i + k] != byte { return false }

@@ -28,7 +28,9 @@ enum HEIFHeader {
             } else if size32 == 0 {
                 size = end - i
             }
-            guard size >= header, i + size <= end else { throw ImagingError.corrupt(format, "the \(type) box runs past the end of the file") }
+            guard size >= header, i + size <= end else {
+                throw ImagingError.corrupt(format, "\(b.describeFourCC(at: i + 4)) box runs past the end of the file")
+            }
             if type == "ispe", let w = b.u32be(at: i + header + 4), let h = b.u32be(at: i + header + 8) {
                 found(w, h)
             } else if containers.contains(type) {

@@ -71,7 +71,12 @@ public struct ImageSource: Sendable {
         if streamed && header.orientation == 1 {
             return converted
         }
-        let image = try converted.materialized()
+        let image: Image
+        do {
+            image = try converted.materialized()
+        } catch let error as ImagingError {
+            throw ImagingError.corrupt(header.format, "its image data is damaged or cut short", detail: error.detail)
+        }
         return header.orientation == 1 ? image : try image.autoOriented().materialized()
     }
 

@@ -17,7 +17,7 @@ enum PNGHeader {
             }
             guard length < 1 << 31 else { throw ImagingError.corrupt(.png, "a chunk declares an impossible length") }
             let next = i + 12 + length
-            guard next <= b.count else { throw ImagingError.corrupt(.png, "the \(type) chunk is cut short") }
+            guard next <= b.count else { throw ImagingError.corrupt(.png, "\(b.describeFourCC(at: i + 4)) chunk is cut short") }
             // The APNG spec makes an out-of-range frame count mean "a still image", as libpng reads it.
             if type == "acTL", let frames = b.u32be(at: i + 8), frames > 0, frames < 1 << 31 { size.frames = frames }
             if type == "IEND" { return size }

@@ -57,6 +57,7 @@ public struct RecipeRunner: Sendable {
         let (width, height) = (header.orientedWidth, header.orientedHeight)
         let plan = DerivationPlan(recipe: recipe, orientedWidth: width, orientedHeight: height)
         let decoded = try source.decode(shrink: shrink, streamed: plan.streamsDecode)
+        let corruptSource = { (detail: String) in ImagingError.corrupt(header.format, "its image data is damaged or cut short", detail: detail) }
         let decodeMilliseconds = (clock.now - started).milliseconds
 
         // A streamed decode can be read once, by the first variant; it never joins the stages.
@@ -77,7 +78,12 @@ public struct RecipeRunner: Sendable {
             }
             var operations = variant.operations[...]
             if plan.keepsStage.contains(index), case .resize(let request)? = operations.first {
-                image = try image.resized(request).materialized()
+                do {
+                    image = try image.resized(request).materialized()
+                } catch let error as ImagingError where plan.streamsDecode && stages.isEmpty {
+                    // The streamed decode is first read here, so a damaged source surfaces here.
+                    throw corruptSource(error.detail)
+                }
                 stages.append(Stage(image: image, scale: Double(image.width) / Double(width)))
                 operations = operations.dropFirst()
             }
