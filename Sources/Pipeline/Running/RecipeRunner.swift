@@ -57,7 +57,6 @@ public struct RecipeRunner: Sendable {
         let (width, height) = (header.orientedWidth, header.orientedHeight)
         let plan = DerivationPlan(recipe: recipe, orientedWidth: width, orientedHeight: height)
         let decoded = try source.decode(shrink: shrink, streamed: plan.streamsDecode)
-        let corruptSource = { (detail: String) in ImagingError.corrupt(header.format, "its image data is damaged or cut short", detail: detail) }
         let decodeMilliseconds = (clock.now - started).milliseconds
 
         // A streamed decode can be read once, by the first variant; it never joins the stages.
@@ -67,31 +66,28 @@ public struct RecipeRunner: Sendable {
         for index in plan.order {
             let variantStarted = clock.now
             let variant = recipe.variants[index]
-            var image: Image
-            if let once = streamed {
-                image = once
-                streamed = nil
-            } else if let stage = stages.smallest(covering: plan.neededScales[index]) {
-                image = stage
-            } else {
+            let readsStream = streamed != nil
+            guard let source = streamed ?? stages.smallest(covering: plan.neededScales[index]) else {
                 throw ImagingError.processingFailed("planning", detail: "no decoded source covers variant \(variant.name)")
             }
-            var operations = variant.operations[...]
-            if plan.keepsStage.contains(index), case .resize(let request)? = operations.first {
-                do {
+            streamed = nil
+            do {
+                var image = source
+                var operations = variant.operations[...]
+                if plan.keepsStage.contains(index), case .resize(let request)? = operations.first {
                     image = try image.resized(request).materialized()
-                } catch let error as ImagingError where plan.streamsDecode && stages.isEmpty {
-                    // The streamed decode is first read here, so a damaged source surfaces here.
-                    throw corruptSource(error.detail)
+                    stages.append(Stage(image: image, scale: Double(image.width) / Double(width)))
+                    operations = operations.dropFirst()
                 }
-                stages.append(Stage(image: image, scale: Double(image.width) / Double(width)))
-                operations = operations.dropFirst()
+                for operation in operations {
+                    image = try operation.apply(to: image, watermarks: watermarks)
+                }
+                let encoded = try image.encoded(variant.output)
+                rendered[index] = RenderedVariant(name: variant.name, image: encoded, milliseconds: (clock.now - variantStarted).milliseconds)
+            } catch let error as ImagingError where readsStream && (!error.isClientError || error.description == "corrupt_image") {
+                // The streamed decode is first pulled here, so damaged source data surfaces here.
+                throw ImagingError.corrupt(header.format, "its image data is damaged or cut short", detail: error.detail)
             }
-            for operation in operations {
-                image = try operation.apply(to: image, watermarks: watermarks)
-            }
-            let encoded = try image.encoded(variant.output)
-            rendered[index] = RenderedVariant(name: variant.name, image: encoded, milliseconds: (clock.now - variantStarted).milliseconds)
         }
         return RecipeResult(source: header, decodeShrink: shrink, decodeMilliseconds: decodeMilliseconds, variants: rendered.compactMap { $0 })
     }
