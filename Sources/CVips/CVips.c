@@ -123,7 +123,6 @@ int dr_avifsave(VipsImage *in, int q, int effort, int strip, void **buf, size_t 
     return vips_heifsave_buffer(in, buf, len, "Q", q, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1, "effort", effort, "strip", strip, NULL);
 }
 int dr_tiffsave(VipsImage *in, void **buf, size_t *len) { return vips_tiffsave_buffer(in, buf, len, NULL); }
-int dr_gifsave(VipsImage *in, void **buf, size_t *len) { return vips_gifsave_buffer(in, buf, len, NULL); }
 
 int dr_get_int_or(VipsImage *in, const char *name, int fallback) {
     int v = 0;
@@ -184,7 +183,7 @@ int dr_get_delays(VipsImage *in, int *delays, int capacity) {
     for (int i = 0; i < n && i < capacity; i++) delays[i] = values[i];
     return n < capacity ? n : capacity;
 }
-int dr_gifsave_strip(VipsImage *in, int strip, void **buf, size_t *len) {
+int dr_gifsave(VipsImage *in, int strip, void **buf, size_t *len) {
     return vips_gifsave_buffer(in, buf, len, "strip", strip, NULL);
 }
 

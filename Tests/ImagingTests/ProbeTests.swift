@@ -14,7 +14,7 @@ import Testing
 
     @Test func probeReadsGIFAndTIFF() throws {
         let image = try Fixtures.quadrants(width: 30, height: 20)
-        let gif = try ImageSource.open(image.encodedGIF()).header
+        let gif = try ImageSource.open(image.encoded(EncodeOptions(format: .gif)).bytes).header
         #expect(gif.format == .gif && gif.width == 30 && gif.height == 20)
         let tiff = try ImageSource.open(image.encodedTIFF()).header
         #expect(tiff.format == .tiff && tiff.width == 30 && tiff.height == 20)
@@ -47,7 +47,7 @@ import Testing
         // Every prefix of every format must give a clean answer or a clean error, never a trap.
         let image = try Fixtures.quadrants(width: 16, height: 16)
         let samples = [
-            try Fixtures.jpeg(image), try Fixtures.png(image), try image.encodedGIF(), try image.encodedTIFF(),
+            try Fixtures.jpeg(image), try Fixtures.png(image), try image.encoded(EncodeOptions(format: .gif)).bytes, try image.encodedTIFF(),
             try image.encoded(EncodeOptions(format: .webp)).bytes, try image.encoded(EncodeOptions(format: .avif)).bytes,
         ]
         for sample in samples {

@@ -78,8 +78,7 @@ int dr_pngsave(VipsImage *in, int compression, int strip, void **buf, size_t *le
 int dr_webpsave(VipsImage *in, int quality, int lossless, int strip, void **buf, size_t *len);
 int dr_avifsave(VipsImage *in, int quality, int effort, int strip, void **buf, size_t *len);
 int dr_tiffsave(VipsImage *in, void **buf, size_t *len);
-int dr_gifsave(VipsImage *in, void **buf, size_t *len);
-int dr_gifsave_strip(VipsImage *in, int strip, void **buf, size_t *len);
+int dr_gifsave(VipsImage *in, int strip, void **buf, size_t *len);
 
 /* A copy without EXIF, XMP, IPTC, ICC or comment fields. Needed because some 8.14 savers
  * (WebP among them) write EXIF and XMP even when asked to strip. */

@@ -21,7 +21,7 @@ extension Image {
             case .png: dr_pngsave(image.pointer, Int32(options.compression), strip, &buffer, &length)
             case .webp: dr_webpsave(image.pointer, quality, options.lossless ? 1 : 0, strip, &buffer, &length)
             case .avif: dr_avifsave(image.pointer, quality, Int32(9 - options.speed), strip, &buffer, &length)
-            case .gif: dr_gifsave_strip(image.pointer, strip, &buffer, &length)
+            case .gif: dr_gifsave(image.pointer, strip, &buffer, &length)
             }
         guard status == 0, let buffer else {
             throw ImagingError.encodeFailed(options.format.rawValue, detail: Vips.takeError())
@@ -39,11 +39,6 @@ extension Image {
     /// Encodes as lossless TIFF keeping metadata; for building test fixtures and tools.
     public func encodedTIFF() throws -> [UInt8] {
         try save { dr_tiffsave($0, &$1, &$2) }
-    }
-
-    /// Encodes as GIF; for building test fixtures and tools.
-    public func encodedGIF() throws -> [UInt8] {
-        try save { dr_gifsave($0, &$1, &$2) }
     }
 
     private func save(_ call: (UnsafeMutablePointer<VipsImage>, inout UnsafeMutableRawPointer?, inout Int) -> Int32) throws -> [UInt8] {

@@ -20,11 +20,10 @@ extension Operation: Decodable {
     /// parameters, a bare name (`- grayscale`).
     public init(from decoder: Decoder) throws {
         if let bare = try? decoder.singleValueContainer().decode(String.self) {
-            guard let entry = Self.table.first(where: { $0.names.contains(bare) }) else { throw Self.unknown(bare, decoder) }
+            guard Self.knownNames.contains(bare) else { throw Self.unknown(bare, decoder) }
             guard bare == "grayscale" || bare == "greyscale" else {
                 throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(bare)' needs parameters, as '\(bare): {...}'"))
             }
-            _ = entry
             self = .grayscale
             return
         }
