@@ -1,3 +1,4 @@
+import CVips
 import Testing
 
 @testable import Imaging
@@ -63,5 +64,45 @@ import Testing
         #expect(abs(box.neededScale(width: 4032, height: 3024) - 1600.0 / 4032.0) < 1e-9)
         #expect(Resize(width: 100, height: 100, fit: .cover).neededScale(width: 400, height: 200) == 0.5)
         #expect(Resize(width: 8000).neededScale(width: 4000, height: 3000) == 1)
+    }
+}
+
+/// Darkroom's own horizontal reducer must agree with libvips's resize.
+@Suite struct ModerateReductionTests {
+    static let cases: [(Int, Int, Int)] = [(240, 160, 3), (150, 100, 3), (101, 67, 3), (299, 200, 4), (120, 80, 1)]
+
+    func meanDifference(_ a: Image, _ b: Image) throws -> Double {
+        let (pa, pb) = (try a.pixelBytes(), try b.pixelBytes())
+        return Double(zip(pa, pb).reduce(0) { $0 + abs(Int($1.0) - Int($1.1)) }) / Double(pa.count)
+    }
+
+    @Test(arguments: [ResizeKernel.cubic, .lanczos3, .linear, .mitchell, .lanczos2], cases)
+    func agreesWithLibvipsResize(kernel: ResizeKernel, target: (Int, Int, Int)) throws {
+        let (width, height, bands) = target
+        let smooth = try Fixtures.image(width: 300, height: 200, bands: bands) { x, y in
+            Array([UInt8(x * 255 / 300), UInt8(y * 255 / 200), UInt8((x + y) % 256), 255].prefix(bands))
+        }
+        let fast = try #require(try smooth.reducedByModerateRatio(toWidth: width, height: height, kernel: kernel))
+        #expect(fast.width == width && fast.height == height && fast.bands == bands)
+        let reference = try smooth.derive("reference") {
+            dr_resize($0, Double(width) / 300, Double(height) / 200, kernel.vips)
+        }
+        #expect(reference.width == width && reference.height == height)
+        #expect(try meanDifference(fast, reference) < 2.0, "mean difference from libvips's resize")
+    }
+
+    @Test func outsideModerateRatiosLibvipsResizes() throws {
+        let image = try Fixtures.noise(width: 300, height: 200)
+        #expect(try image.reducedByModerateRatio(toWidth: 50, height: 33, kernel: .cubic) == nil)
+        #expect(try image.reducedByModerateRatio(toWidth: 600, height: 400, kernel: .cubic) == nil)
+        #expect(try image.reducedByModerateRatio(toWidth: 200, height: 133, kernel: .nearest) == nil)
+        #expect(try image.resized(Resize(width: 50)).width == 50)
+    }
+
+    @Test func flatColourStaysExactlyFlat() throws {
+        let flat = try Fixtures.solid(width: 97, height: 61, [200, 100, 50])
+        let reduced = try #require(try flat.reducedByModerateRatio(toWidth: 40, height: 30, kernel: .lanczos3))
+        let pixels = try reduced.pixelBytes()
+        #expect(stride(from: 0, to: pixels.count, by: 3).allSatisfy { (i: Int) -> Bool in pixels[i] == 200 && pixels[i + 1] == 100 && pixels[i + 2] == 50 })
     }
 }

@@ -95,7 +95,9 @@ extension Image {
         let targetW = max(1, Int((Double(width) * sx).rounded()))
         let targetH = max(1, Int((Double(height) * sy).rounded()))
         var image = self
-        if targetW != width || targetH != height {
+        if let reduced = try reducedByModerateRatio(toWidth: targetW, height: targetH, kernel: request.kernel) {
+            image = reduced
+        } else if targetW != width || targetH != height {
             image = try derive("resize") { dr_resize($0, Double(targetW) / Double(width), Double(targetH) / Double(height), request.kernel.vips) }
             if image.width != targetW || image.height != targetH {
                 image = try image.cropped(left: 0, top: 0, width: min(targetW, image.width), height: min(targetH, image.height))
@@ -107,6 +109,27 @@ extension Image {
             if cropW != image.width || cropH != image.height {
                 image = try image.cropped(width: cropW, height: cropH, gravity: request.gravity)
             }
+        }
+        return image
+    }
+
+    /// Reductions of 1 to 3× on each axis, the common case for a recipe's larger variants, go
+    /// vertical first through libvips's vectorised reducev, then horizontal through Darkroom's
+    /// fixed-point reducer (libvips 8.14's reduceh is scalar and dominated whole recipe runs).
+    /// Nil when the request is outside that case, so the caller uses libvips's resize.
+    func reducedByModerateRatio(toWidth targetW: Int, height targetH: Int, kernel: ResizeKernel) throws -> Image? {
+        let xRatio = Double(width) / Double(targetW)
+        let yRatio = Double(height) / Double(targetH)
+        guard kernel != .nearest, (1...3).contains(xRatio), (1...3).contains(yRatio), xRatio > 1 || yRatio > 1,
+            bands <= 4, vips_image_get_format(pointer) == VIPS_FORMAT_UCHAR
+        else { return nil }
+        var image = self
+        if targetH != height {
+            image = try derive("reduce height") { dr_reducev($0, yRatio, kernel.vips) }
+            guard image.height == targetH else { return nil }
+        }
+        if targetW != width {
+            image = try image.derive("reduce width") { dr_reduce_width($0, Int32(targetW), kernel.vips) }
         }
         return image
     }
