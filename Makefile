@@ -14,7 +14,7 @@ INPUT ?= $(CORPUS)/bench
 OUT ?= out
 RECIPE ?= default
 
-.PHONY: run test build release deps apt venv bench clean format
+.PHONY: run test build release deps apt venv bench clean format lint
 
 run: deps release
 	.build/release/darkroom process $(INPUT) --recipe $(RECIPE) --out $(OUT)
@@ -52,7 +52,10 @@ $(VENV)/.ready: bench/requirements.txt
 	touch $@
 
 format:
-	swift format --in-place --recursive Sources Tests Package.swift
+	swift format format --in-place --recursive Sources Tests Package.swift
+
+lint:
+	swift format lint --strict --recursive Sources Tests Package.swift
 
 clean:
 	rm -rf .build $(OUT)

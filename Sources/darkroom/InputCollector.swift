@@ -44,7 +44,9 @@ enum InputCollector {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
         let head = [UInt8]((try? handle.read(upToCount: 16)) ?? Data())
-        let signatures: [[UInt8]] = [[0xFF, 0xD8, 0xFF], [0x89, 0x50, 0x4E, 0x47], Array("GIF8".utf8), Array("RIFF".utf8), [0x49, 0x49, 0x2A], [0x4D, 0x4D, 0x00]]
+        let signatures: [[UInt8]] = [
+            [0xFF, 0xD8, 0xFF], [0x89, 0x50, 0x4E, 0x47], Array("GIF8".utf8), Array("RIFF".utf8), [0x49, 0x49, 0x2A], [0x4D, 0x4D, 0x00],
+        ]
         return signatures.contains { head.starts(with: $0) } || (head.count >= 8 && Array(head[4..<8]) == Array("ftyp".utf8))
     }
 

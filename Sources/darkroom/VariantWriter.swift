@@ -16,7 +16,8 @@ struct VariantWriter: Sendable {
         let result = try runner.run(bytes)
         if logTimings {
             let parts = result.variants.map { "\($0.name) \(Int($0.milliseconds)) ms" }.joined(separator: ", ")
-            FileHandle.standardError.write(Data("\(file.path): shrink \(result.decodeShrink), decode \(Int(result.decodeMilliseconds)) ms, \(parts)\n".utf8))
+            FileHandle.standardError.write(
+                Data("\(file.path): shrink \(result.decodeShrink), decode \(Int(result.decodeMilliseconds)) ms, \(parts)\n".utf8))
         }
         let folder = (root as NSString).appendingPathComponent(file.stem)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

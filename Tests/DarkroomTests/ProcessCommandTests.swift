@@ -101,10 +101,14 @@ import Testing
     @Test func limitsAreConfigurableFromTheCommandLine() throws {
         let input = try CommandRunner.temporaryDirectory()
         try CommandRunner.writePhoto(input + "/big.jpg", width: 400, height: 300)
-        let result = try CommandRunner.run(["process", input + "/big.jpg", "--out", try CommandRunner.temporaryDirectory(), "--max-pixels", "100000", "--json"])
+        let result = try CommandRunner.run([
+            "process", input + "/big.jpg", "--out", try CommandRunner.temporaryDirectory(), "--max-pixels", "100000", "--json",
+        ])
         #expect(result.status == 1)
         #expect((try result.jsonLines().first?["error"] as? String)?.contains("limit is 100000 pixels") == true)
-        let refused = try CommandRunner.run(["process", input + "/big.jpg", "--out", try CommandRunner.temporaryDirectory(), "--formats", "png", "--json"])
+        let refused = try CommandRunner.run([
+            "process", input + "/big.jpg", "--out", try CommandRunner.temporaryDirectory(), "--formats", "png", "--json",
+        ])
         #expect((try refused.jsonLines().first?["error"] as? String)?.contains("not accepted") == true)
     }
 
@@ -114,10 +118,15 @@ import Testing
         #expect(result.stdout.contains("default:") && result.stdout.contains("  large [jpeg] resize"))
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: CommandRunner.packageRoot.path + "/../shared/corpus/bench"), "../shared/corpus/bench not found: skipped"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: CommandRunner.packageRoot.path + "/../shared/corpus/bench"),
+            "../shared/corpus/bench not found: skipped"))
     func samplePhotosProduceBoundedJPEGs() throws {
         let out = try CommandRunner.temporaryDirectory()
-        let result = try CommandRunner.run(["process", CommandRunner.packageRoot.path + "/../shared/corpus/bench", "--recipe", "default", "--out", out, "--json"])
+        let result = try CommandRunner.run([
+            "process", CommandRunner.packageRoot.path + "/../shared/corpus/bench", "--recipe", "default", "--out", out, "--json",
+        ])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let reports = try result.jsonLines()
         #expect(reports.count == 6)

@@ -11,7 +11,12 @@ final class ConcurrencyGauge: @unchecked Sendable {
     private var now = 0
     private(set) var peak = 0
 
-    func enter() { lock.withLock { now += 1; peak = max(peak, now) } }
+    func enter() {
+        lock.withLock {
+            now += 1
+            peak = max(peak, now)
+        }
+    }
     func leave() { lock.withLock { now -= 1 } }
 }
 

@@ -20,7 +20,9 @@ import Testing
         let gray = try Fixtures.noise(width: 50, height: 40).grayscale().convertedToSRGB()
         #expect(gray.bands == 3)
         let pixels = try gray.pixelBytes()
-        let equal = stride(from: 0, to: pixels.count, by: 3).allSatisfy { (i: Int) -> Bool in pixels[i] == pixels[i + 1] && pixels[i + 1] == pixels[i + 2] }
+        let equal = stride(from: 0, to: pixels.count, by: 3).allSatisfy { (i: Int) -> Bool in
+            pixels[i] == pixels[i + 1] && pixels[i + 1] == pixels[i + 2]
+        }
         #expect(equal)
     }
 

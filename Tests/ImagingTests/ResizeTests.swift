@@ -103,6 +103,8 @@ import Testing
         let flat = try Fixtures.solid(width: 97, height: 61, [200, 100, 50])
         let reduced = try #require(try flat.reducedByModerateRatio(toWidth: 40, height: 30, kernel: .lanczos3))
         let pixels = try reduced.pixelBytes()
-        #expect(stride(from: 0, to: pixels.count, by: 3).allSatisfy { (i: Int) -> Bool in pixels[i] == 200 && pixels[i + 1] == 100 && pixels[i + 2] == 50 })
+        #expect(
+            stride(from: 0, to: pixels.count, by: 3).allSatisfy { (i: Int) -> Bool in pixels[i] == 200 && pixels[i + 1] == 100 && pixels[i + 2] == 50
+            })
     }
 }

@@ -37,11 +37,13 @@ import Testing
     @Test func imageWatermarkIsScaledPlacedAndBlended() throws {
         let base = try Fixtures.solid(width: 400, height: 300, [128, 128, 128])
         let logo = try Fixtures.solid(width: 50, height: 50, Fixtures.red)
-        let opaque = try base.watermarked(ImageWatermark(image: logo, scale: 0.1, placement: WatermarkPlacement(opacity: 1, position: .northWest, margin: 10)))
+        let opaque = try base.watermarked(
+            ImageWatermark(image: logo, scale: 0.1, placement: WatermarkPlacement(opacity: 1, position: .northWest, margin: 10)))
         let region = try #require(try changedRegion(base, opaque))
         #expect(region.minX == 10 && region.minY == 10 && region.maxX == 49 && region.maxY == 49)
         #expect(try opaque.pixel(x: 30, y: 30) == Fixtures.red)
-        let faint = try base.watermarked(ImageWatermark(image: logo, scale: 0.1, placement: WatermarkPlacement(opacity: 0.5, position: .northWest, margin: 10)))
+        let faint = try base.watermarked(
+            ImageWatermark(image: logo, scale: 0.1, placement: WatermarkPlacement(opacity: 0.5, position: .northWest, margin: 10)))
         let blended = try faint.pixel(x: 30, y: 30)
         #expect(Fixtures.close(blended, [191, 64, 64], tolerance: 6))
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Imaging
 import Testing
 
@@ -83,5 +84,3 @@ import Testing
         #expect(resolved == logo && scale == 0.25)
     }
 }
-
-import Foundation

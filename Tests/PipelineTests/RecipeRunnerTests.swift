@@ -59,7 +59,8 @@ import Testing
 
     @Test func aVariantWithoutAResizeNeedsTheFullDecode() throws {
         let path = try Support.recipeFile(
-            "recipes:\n  r:\n    variants:\n      crop: {format: png, operations: [{crop: {width: 10, height: 10}}]}\n      small: {format: jpeg, operations: [{resize: {width: 100}}]}\n")
+            "recipes:\n  r:\n    variants:\n      crop: {format: png, operations: [{crop: {width: 10, height: 10}}]}\n      small: {format: jpeg, operations: [{resize: {width: 100}}]}\n"
+        )
         let recipe = try #require(try RecipeCatalog.load(file: path).recipe(named: "r"))
         #expect(recipe.neededScale(orientedWidth: 4000, orientedHeight: 3000) == 1)
         let plan = DerivationPlan(recipe: recipe, orientedWidth: 4000, orientedHeight: 3000)
@@ -75,7 +76,8 @@ import Testing
         #expect(variant.image.format == .png && variant.image.width == 800 && variant.image.height == 600)
         let decoded = try ImageSource.open(variant.image.bytes).decode()
         let pixels = try decoded.pixelBytes()
-        let equal = stride(from: 0, to: pixels.count, by: 3).allSatisfy { (i: Int) -> Bool in pixels[i] == pixels[i + 1] && pixels[i] == pixels[i + 2] }
+        let equal = stride(from: 0, to: pixels.count, by: 3).allSatisfy { (i: Int) -> Bool in pixels[i] == pixels[i + 1] && pixels[i] == pixels[i + 2]
+        }
         #expect(equal)
     }
 
@@ -128,7 +130,8 @@ import Testing
     }
 
     @Test func aCropLargerThanTheImageFailsClearly() throws {
-        let path = try Support.recipeFile("recipes:\n  r:\n    variants:\n      v: {format: png, operations: [{crop: {left: 0, top: 0, width: 5000, height: 10}}]}\n")
+        let path = try Support.recipeFile(
+            "recipes:\n  r:\n    variants:\n      v: {format: png, operations: [{crop: {left: 0, top: 0, width: 5000, height: 10}}]}\n")
         let recipe = try #require(try RecipeCatalog.load(file: path).recipe(named: "r"))
         let error = try #require(throws: ImagingError.self) { try RecipeRunner(recipe: recipe).run(try Support.photo(width: 100, height: 100)) }
         #expect(error.message.contains("does not fit inside the 100×100 image"))

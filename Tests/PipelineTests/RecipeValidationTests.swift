@@ -20,45 +20,65 @@ import Testing
     }
 
     @Test func unknownOperation() throws {
-        try expectError(variant("format: jpeg\noperations:\n  - resise: {width: 10}"), field: "operations[0]", containing: "unknown operation 'resise'")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - resise: {width: 10}"), field: "operations[0]", containing: "unknown operation 'resise'")
     }
 
     @Test func operationWithTwoNames() throws {
-        try expectError(variant("format: jpeg\noperations:\n  - {blur: {sigma: 1}, sharpen: {sigma: 1}}"), field: "operations[0]", containing: "exactly one name")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - {blur: {sigma: 1}, sharpen: {sigma: 1}}"), field: "operations[0]", containing: "exactly one name")
     }
 
     @Test func parameterOfTheWrongType() throws {
-        try expectError(variant("format: jpeg\noperations:\n  - resize: {width: wide}"), field: "operations[0].resize.width", containing: "a whole number")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - resize: {width: wide}"), field: "operations[0].resize.width", containing: "a whole number")
     }
 
     @Test func parameterOutOfRange() throws {
-        try expectError(variant("format: jpeg\noperations:\n  - resize: {width: 0}"), field: "operations[0].resize.width", containing: "between 1 and 65535")
-        try expectError(variant("format: jpeg\noperations:\n  - blur: {sigma: 500}"), field: "operations[0].blur.sigma", containing: "between 0.3 and 100")
-        try expectError(variant("format: jpeg\noperations:\n  - rotate: {degrees: 45}"), field: "operations[0].rotate.degrees", containing: "multiple of 90")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - resize: {width: 0}"), field: "operations[0].resize.width", containing: "between 1 and 65535")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - blur: {sigma: 500}"), field: "operations[0].blur.sigma", containing: "between 0.3 and 100")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - rotate: {degrees: 45}"), field: "operations[0].rotate.degrees", containing: "multiple of 90")
     }
 
     @Test func unknownParameter() throws {
-        try expectError(variant("format: jpeg\noperations:\n  - resize: {widht: 100}"), field: "operations[0].resize.widht", containing: "unknown field 'widht'")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - resize: {widht: 100}"), field: "operations[0].resize.widht", containing: "unknown field 'widht'")
     }
 
     @Test func badChoice() throws {
-        try expectError(variant("format: jpeg\noperations:\n  - resize: {width: 9, height: 9, fit: squash}"), field: "operations[0].resize.fit", containing: "'squash' is not one of: inside, cover, fill")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - resize: {width: 9, height: 9, fit: squash}"), field: "operations[0].resize.fit",
+            containing: "'squash' is not one of: inside, cover, fill")
         try expectError(variant("format: bmp"), field: "format", containing: "'bmp' is not one of")
-        try expectError(variant("format: jpeg\noperations:\n  - flip: {direction: diagonal}"), field: "operations[0].flip.direction", containing: "not one of")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - flip: {direction: diagonal}"), field: "operations[0].flip.direction", containing: "not one of")
     }
 
     @Test func combinationsThatMakeNoSense() throws {
-        try expectError(variant("format: jpeg\noperations:\n  - resize: {width: 9, fit: cover}"), field: "operations[0].resize.width", containing: "needs both a width and a height")
-        try expectError(variant("format: jpeg\noperations:\n  - pixelate: {block: 8, size: 8}"), field: "operations[0].pixelate", containing: "exactly one of")
-        try expectError(variant("format: jpeg\noperations:\n  - watermark: {opacity: 0.5}"), field: "operations[0].watermark", containing: "exactly one of 'text' or 'image'")
-        try expectError(variant("format: jpeg\noperations:\n  - watermark: {text: hi, scale: 0.5}"), field: "operations[0].watermark.scale", containing: "image watermarks only")
-        try expectError(variant("format: jpeg\noperations:\n  - crop: {left: 1, width: 5, height: 5, gravity: north}"), field: "operations[0].crop.gravity", containing: "not both")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - resize: {width: 9, fit: cover}"), field: "operations[0].resize.width",
+            containing: "needs both a width and a height")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - pixelate: {block: 8, size: 8}"), field: "operations[0].pixelate", containing: "exactly one of")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - watermark: {opacity: 0.5}"), field: "operations[0].watermark",
+            containing: "exactly one of 'text' or 'image'")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - watermark: {text: hi, scale: 0.5}"), field: "operations[0].watermark.scale",
+            containing: "image watermarks only")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - crop: {left: 1, width: 5, height: 5, gravity: north}"), field: "operations[0].crop.gravity",
+            containing: "not both")
         try expectError(variant("format: jpeg\noperations:\n  - resize"), field: "operations[0]", containing: "needs parameters")
     }
 
     @Test func missingRequiredField() throws {
         try expectError(variant("quality: 80"), field: "format", containing: "required field is missing")
-        try expectError(variant("format: jpeg\noperations:\n  - rotate: {}"), field: "operations[0].rotate.degrees", containing: "required field is missing")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - rotate: {}"), field: "operations[0].rotate.degrees", containing: "required field is missing")
     }
 
     @Test func outputSettingsOutOfRange() throws {
@@ -69,7 +89,9 @@ import Testing
     }
 
     @Test func watermarkImageThatDoesNotExist() throws {
-        try expectError(variant("format: jpeg\noperations:\n  - watermark: {image: missing-logo.png}"), field: "operations[0].watermark.image", containing: "does not exist")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - watermark: {image: missing-logo.png}"), field: "operations[0].watermark.image",
+            containing: "does not exist")
     }
 
     @Test func recipeLevelMistakes() throws {

@@ -71,9 +71,9 @@ public struct Resize: Sendable, Equatable {
         if fit == .fill, let sx, let sy { return (sx, sy) }
         var s: Double
         switch (sx, sy) {
-        case let (x?, y?): s = fit == .cover ? max(x, y) : min(x, y)
-        case let (x?, nil): s = x
-        case let (nil, y?): s = y
+        case (let x?, let y?): s = fit == .cover ? max(x, y) : min(x, y)
+        case (let x?, nil): s = x
+        case (nil, let y?): s = y
         default: s = 1
         }
         if !upscale { s = min(s, 1) }

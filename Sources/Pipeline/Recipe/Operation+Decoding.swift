@@ -22,7 +22,8 @@ extension Operation: Decodable {
         if let bare = try? decoder.singleValueContainer().decode(String.self) {
             guard Self.knownNames.contains(bare) else { throw Self.unknown(bare, decoder) }
             guard bare == "grayscale" || bare == "greyscale" else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(bare)' needs parameters, as '\(bare): {...}'"))
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: decoder.codingPath, debugDescription: "'\(bare)' needs parameters, as '\(bare): {...}'"))
             }
             self = .grayscale
             return
@@ -30,7 +31,9 @@ extension Operation: Decodable {
         let container = try decoder.container(keyedBy: AnyKey.self)
         guard container.allKeys.count == 1, let key = container.allKeys.first else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "each operation is a mapping with exactly one name, such as 'resize: {width: 800}'"))
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "each operation is a mapping with exactly one name, such as 'resize: {width: 800}'"))
         }
         guard let entry = Self.table.first(where: { $0.names.contains(key.stringValue) }) else {
             throw Self.unknown(key.stringValue, decoder)
@@ -41,7 +44,9 @@ extension Operation: Decodable {
 
     private static func unknown(_ name: String, _ decoder: Decoder) -> DecodingError {
         DecodingError.dataCorrupted(
-            .init(codingPath: decoder.codingPath, debugDescription: "unknown operation '\(name)'; expected one of: \(knownNames.joined(separator: ", "))"))
+            .init(
+                codingPath: decoder.codingPath,
+                debugDescription: "unknown operation '\(name)'; expected one of: \(knownNames.joined(separator: ", "))"))
     }
 
     /// `grayscale: {}`, `grayscale: true` and a bare `grayscale` are accepted.
@@ -141,7 +146,9 @@ extension Operation: Decodable {
         case (nil, let path?):
             for field in ["font", "size", "color"] where c.contains(AnyKey(field)) { throw c.invalid(field, "applies to text watermarks only") }
             let scale = try c.optional(Double.self, "scale") ?? 0.2
-            guard scale > 0, scale <= 1 else { throw c.invalid("scale", "must be above 0 and at most 1 (a fraction of the image width), not \(scale)") }
+            guard scale > 0, scale <= 1 else {
+                throw c.invalid("scale", "must be above 0 and at most 1 (a fraction of the image width), not \(scale)")
+            }
             guard !path.isEmpty else { throw c.invalid("image", "must be a path to an image file") }
             return .imageWatermark(path: path, scale: scale, placement: placement)
         default:

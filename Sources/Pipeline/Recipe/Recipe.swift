@@ -26,7 +26,8 @@ public struct Recipe: Sendable, Equatable {
 
     /// Names of recipes and variants become file and object-key segments, so they are kept plain.
     static func isSafeName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }
+        !name.isEmpty && name.count <= 64
+            && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }
     }
 }
 
@@ -42,7 +43,9 @@ extension Recipe {
         for key in container.allKeys {
             guard Self.isSafeName(key.stringValue) else {
                 throw DecodingError.dataCorrupted(
-                    .init(codingPath: container.codingPath + [key], debugDescription: "variant names may use letters, digits, '-' and '_' only (64 at most)"))
+                    .init(
+                        codingPath: container.codingPath + [key],
+                        debugDescription: "variant names may use letters, digits, '-' and '_' only (64 at most)"))
             }
             variants.append(try Variant(name: key.stringValue, from: container.superDecoder(forKey: key)))
         }
@@ -61,7 +64,8 @@ struct RecipeFile: Decodable {
         for key in all.allKeys {
             guard Recipe.isSafeName(key.stringValue) else {
                 throw DecodingError.dataCorrupted(
-                    .init(codingPath: all.codingPath + [key], debugDescription: "recipe names may use letters, digits, '-' and '_' only (64 at most)"))
+                    .init(codingPath: all.codingPath + [key], debugDescription: "recipe names may use letters, digits, '-' and '_' only (64 at most)")
+                )
             }
             recipes.append(try Recipe(name: key.stringValue, from: all.superDecoder(forKey: key)))
         }
