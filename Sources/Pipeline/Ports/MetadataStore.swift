@@ -1,0 +1,63 @@
+import Foundation
+
+/// What a worker learned about the source and made from it.
+public struct CompletedImage: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var format: String
+    public var variants: [VariantRecord]
+
+    public init(width: Int, height: Int, format: String, variants: [VariantRecord]) {
+        self.width = width
+        self.height = height
+        self.format = format
+        self.variants = variants
+    }
+}
+
+/// Image records: SQLite, PostgreSQL or DynamoDB. Every state change is conditional on the
+/// record's current status and generation, so a slow or stale worker can never move a record
+/// backwards or write over a newer run.
+public protocol MetadataStore: Sendable {
+    /// Stores a new PENDING record and its job so that neither exists without the other. The
+    /// default inserts, then enqueues, and removes the record if enqueueing fails; a store that
+    /// shares a database with its queue does both in one transaction.
+    func insert(_ record: ImageRecord, enqueuing job: Job, into queue: any JobQueue) async throws
+
+    /// Stores a new record on its own.
+    func insert(_ record: ImageRecord) async throws
+
+    func record(id: String) async throws -> ImageRecord?
+
+    /// Newest first. `after` is the id of the last record of the previous page.
+    func list(status: ImageStatus?, limit: Int, after: String?) async throws -> [ImageRecord]
+
+    /// PENDING or PROCESSING → PROCESSING for `generation`, recording the attempt. False when the
+    /// record is gone, final, or on another generation.
+    func markProcessing(id: String, generation: Int, attempts: Int) async throws -> Bool
+
+    /// PROCESSING → COMPLETED for `generation`. False when that move is not allowed.
+    func complete(id: String, generation: Int, with result: CompletedImage) async throws -> Bool
+
+    /// PENDING or PROCESSING → FAILED for `generation`. False when that move is not allowed.
+    func fail(id: String, generation: Int, error: String) async throws -> Bool
+
+    /// Starts a new generation at PENDING with `recipe` and no variants, whatever the status was.
+    /// Returns the record as it is now, or nil when there is no such record.
+    func restart(id: String, recipe: String) async throws -> ImageRecord?
+
+    /// Removes the record; returns it as it was, or nil when there was none.
+    func delete(id: String) async throws -> ImageRecord?
+}
+
+extension MetadataStore {
+    public func insert(_ record: ImageRecord, enqueuing job: Job, into queue: any JobQueue) async throws {
+        try await insert(record)
+        do {
+            try await queue.enqueue(job)
+        } catch {
+            _ = try? await delete(id: record.id)
+            throw error
+        }
+    }
+}

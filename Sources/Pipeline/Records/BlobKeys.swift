@@ -1,0 +1,30 @@
+/// Where an image's bytes live in a blob store. Keys are deterministic, so a re-run overwrites
+/// instead of duplicating, and a file name is never used as a path: it is reduced to a safe
+/// single segment first.
+public enum BlobKeys {
+    public static func original(id: String, filename: String) -> String {
+        "originals/\(id)/\(safeName(filename))"
+    }
+
+    public static func variant(id: String, name: String, fileExtension: String) -> String {
+        "variants/\(id)/\(name).\(fileExtension)"
+    }
+
+    /// Every blob of an image shares one of these prefixes.
+    public static func prefixes(id: String) -> [String] {
+        ["originals/\(id)/", "variants/\(id)/"]
+    }
+
+    /// Letters, digits, '.', '-' and '_' kept; anything else becomes '_'; no leading dots; at most
+    /// 100 characters; never empty.
+    public static func safeName(_ filename: String) -> String {
+        let last = filename.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        var name = String(last.unicodeScalars.map { scalar -> Character in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
+                ? Character(scalar) : "_"
+        })
+        while name.hasPrefix(".") { name.removeFirst() }
+        if name.count > 100 { name = String(name.suffix(100)) }
+        return name.isEmpty ? "upload" : name
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// One finished output of an image, as recorded.
+public struct VariantRecord: Sendable, Codable, Equatable {
+    public var name: String
+    /// Where the bytes are in the blob store.
+    public var key: String
+    public var width: Int
+    public var height: Int
+    public var bytes: Int
+    public var format: String
+    public var contentType: String
+
+    public init(name: String, key: String, width: Int, height: Int, bytes: Int, format: String, contentType: String) {
+        self.name = name
+        self.key = key
+        self.width = width
+        self.height = height
+        self.bytes = bytes
+        self.format = format
+        self.contentType = contentType
+    }
+}
+
+/// The metadata of one uploaded image.
+public struct ImageRecord: Sendable, Codable, Equatable {
+    public var id: String
+    public var filename: String
+    public var status: ImageStatus
+    public var recipe: String
+    /// What the upload's bytes are, by magic bytes.
+    public var contentType: String
+    public var bytes: Int
+    public var width: Int?
+    public var height: Int?
+    public var format: String?
+    public var sha256: String
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var completedAt: Date?
+    public var error: String?
+    public var attempts: Int
+    public var variants: [VariantRecord]
+    /// Where the original is in the blob store.
+    public var originalKey: String
+    /// Bumped by every reprocess, so a worker holding an older job cannot write over a newer one.
+    public var generation: Int
+
+    public init(
+        id: String, filename: String, recipe: String, contentType: String, bytes: Int, sha256: String, originalKey: String,
+        createdAt: Date = Date()
+    ) {
+        self.id = id
+        self.filename = filename
+        self.status = .pending
+        self.recipe = recipe
+        self.contentType = contentType
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.createdAt = createdAt
+        self.updatedAt = createdAt
+        self.attempts = 0
+        self.variants = []
+        self.originalKey = originalKey
+        self.generation = 1
+    }
+}
