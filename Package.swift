@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "darkroom", targets: ["darkroom"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "FileStorage", targets: ["FileStorage"]),
+        .library(name: "SQLiteBackend", targets: ["SQLiteBackend"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,6 +31,11 @@ let package = Package(
             name: "Pipeline",
             dependencies: ["Imaging", .product(name: "Yams", package: "Yams")]
         ),
+        // Blobs as local files.
+        .target(name: "FileStorage", dependencies: ["Pipeline", "Imaging"]),
+        // SQLite through its C library: the embedded metadata store and job queue.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "SQLiteBackend", dependencies: ["CSQLite", "Pipeline", "Imaging"]),
         // The thin command-line front end.
         .executableTarget(
             name: "darkroom",
@@ -37,6 +44,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging"]),
         .testTarget(name: "DarkroomTests", dependencies: ["Pipeline", "Imaging", "darkroom"]),
+        .testTarget(name: "BackendTests", dependencies: ["Pipeline", "Imaging", "FileStorage", "SQLiteBackend"]),
     ],
     swiftLanguageModes: [.v6]
 )

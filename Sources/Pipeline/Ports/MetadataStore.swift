@@ -46,11 +46,25 @@ public protocol MetadataStore: Sendable {
     /// Returns the record as it is now, or nil when there is no such record.
     func restart(id: String, recipe: String) async throws -> ImageRecord?
 
+    /// `restart`, plus the new generation's job, so that neither exists without the other.
+    func restart(id: String, recipe: String, enqueuingInto queue: any JobQueue) async throws -> ImageRecord?
+
     /// Removes the record; returns it as it was, or nil when there was none.
     func delete(id: String) async throws -> ImageRecord?
 }
 
 extension MetadataStore {
+    public func restart(id: String, recipe: String, enqueuingInto queue: any JobQueue) async throws -> ImageRecord? {
+        guard let record = try await restart(id: id, recipe: recipe) else { return nil }
+        do {
+            try await queue.enqueue(Job(imageID: id, recipe: recipe, generation: record.generation))
+        } catch {
+            _ = try? await fail(id: id, generation: record.generation, error: "The job could not be queued.")
+            throw error
+        }
+        return record
+    }
+
     public func insert(_ record: ImageRecord, enqueuing job: Job, into queue: any JobQueue) async throws {
         try await insert(record)
         do {

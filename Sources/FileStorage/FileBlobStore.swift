@@ -1,0 +1,65 @@
+import Foundation
+import Imaging
+import Pipeline
+
+/// Blobs as files under a root directory, one file per key. Writes go to a temporary file that
+/// is synced and then renamed over the target, so a reader never sees half a file and a stored
+/// blob survives a crash. File I/O runs on its own small thread pool.
+public struct FileBlobStore: BlobStore {
+    public let root: URL
+    private let pool: BlockingPool
+
+    public init(root: URL, ioThreads: Int = 2) throws {
+        self.root = root.standardizedFileURL
+        self.pool = BlockingPool(threads: ioThreads)
+        try FileManager.default.createDirectory(at: self.root, withIntermediateDirectories: true)
+    }
+
+    public func put(_ key: String, bytes: [UInt8], contentType: String) async throws {
+        let url = try path(for: key)
+        try await pool.run {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(bytes).write(to: url, options: .atomic)
+        }
+    }
+
+    public func get(_ key: String) async throws -> [UInt8]? {
+        let url = try path(for: key)
+        return try await pool.run {
+            guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+            return [UInt8](try Data(contentsOf: url))
+        }
+    }
+
+    public func delete(prefix: String) async throws {
+        _ = try path(for: prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix)
+        let root = self.root
+        try await pool.run {
+            // Prefixes end at a folder boundary in Darkroom ("variants/<id>/"); a partial name
+            // prefix is honoured by filtering the folder's entries.
+            let folder = prefix.hasSuffix("/") ? prefix : (prefix as NSString).deletingLastPathComponent + "/"
+            let folderURL = root.appendingPathComponent(folder)
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folderURL.path) else { return }
+            for entry in entries where (folder + entry).hasPrefix(prefix) {
+                try FileManager.default.removeItem(at: folderURL.appendingPathComponent(entry))
+            }
+            if prefix.hasSuffix("/") { try? FileManager.default.removeItem(at: folderURL) }
+        }
+    }
+
+    /// The file for a key. Keys are relative paths of plain segments; anything that could
+    /// escape the root (`..`, absolute paths, empty segments) is refused.
+    func path(for key: String) throws -> URL {
+        let segments = key.split(separator: "/", omittingEmptySubsequences: false)
+        guard !key.isEmpty, !key.hasPrefix("/"), segments.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
+            throw BlobKeyError(key: key)
+        }
+        return root.appendingPathComponent(key)
+    }
+}
+
+/// A blob key that is not a safe relative path.
+public struct BlobKeyError: Error, CustomStringConvertible {
+    public var key: String
+    public var description: String { "'\(key)' is not a valid blob key" }
+}

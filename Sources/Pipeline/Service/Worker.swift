@@ -1,0 +1,152 @@
+import Foundation
+import Imaging
+
+/// Settings for the workers of one process.
+public struct WorkerSettings: Sendable {
+    /// How long a leased job stays invisible; a crashed worker's job returns after this.
+    public var visibility: Duration
+    public var retry: RetryPolicy
+    /// How long an idle worker waits before looking for work again, unless woken sooner.
+    public var idlePoll: Duration
+
+    public init(visibility: Duration = .seconds(120), retry: RetryPolicy = RetryPolicy(), idlePoll: Duration = .milliseconds(250)) {
+        self.visibility = visibility
+        self.retry = retry
+        self.idlePoll = idlePoll
+    }
+}
+
+/// The worker loop: lease a job, process it, store the variants, record the result, notify,
+/// acknowledge. Image processing runs on the blocking pool, never on the cooperative pool.
+///
+/// A source the imaging layer refuses (corrupt, too large) fails at once: retrying cannot help.
+/// Anything else (storage or database trouble) is retried with backoff, and after the last
+/// attempt the job goes to the dead-letter state and the image to FAILED.
+public struct Worker: Sendable {
+    let blobs: any BlobStore
+    let metadata: any MetadataStore
+    let queue: any JobQueue
+    let notifier: any Notifier
+    let runners: [String: RecipeRunner]
+    let pool: BlockingPool
+    let settings: WorkerSettings
+    let doorbell: Doorbell
+    let observer: (any WorkerObserver)?
+
+    public init(
+        blobs: any BlobStore, metadata: any MetadataStore, queue: any JobQueue, notifier: any Notifier, catalog: RecipeCatalog,
+        limits: Limits, pool: BlockingPool, settings: WorkerSettings, doorbell: Doorbell, observer: (any WorkerObserver)? = nil
+    ) throws {
+        self.blobs = blobs
+        self.metadata = metadata
+        self.queue = queue
+        self.notifier = notifier
+        var runners: [String: RecipeRunner] = [:]
+        for name in catalog.names {
+            if let recipe = catalog.recipe(named: name) { runners[name] = try RecipeRunner(recipe: recipe, limits: limits) }
+        }
+        self.runners = runners
+        self.pool = pool
+        self.settings = settings
+        self.doorbell = doorbell
+        self.observer = observer
+    }
+
+    /// Works until the task is cancelled. A cancelled worker finishes the job it holds.
+    public func run() async {
+        while !Task.isCancelled {
+            let worked = (try? await processNext()) ?? false
+            if !worked { await doorbell.wait(upTo: settings.idlePoll) }
+        }
+    }
+
+    /// Leases and processes one job. False when no job was ready.
+    @discardableResult
+    public func processNext() async throws -> Bool {
+        guard let lease = try await queue.lease(for: settings.visibility) else { return false }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let outcome = await process(lease)
+        observer?.jobFinished(outcome: outcome, duration: clock.now - started)
+        return true
+    }
+
+    private func process(_ lease: Lease) async -> JobOutcome {
+        let job = lease.job
+        do {
+            guard let record = try await metadata.record(id: job.imageID), record.generation == job.generation, !record.status.isFinal else {
+                try await queue.acknowledge(lease)  // deleted, reprocessed or already done: nothing to do
+                return .skipped
+            }
+            if lease.attempts > settings.retry.maxAttempts {
+                return try await giveUp(lease, error: "Processing failed after \(settings.retry.maxAttempts) attempts.")
+            }
+            guard try await metadata.markProcessing(id: job.imageID, generation: job.generation, attempts: lease.attempts) else {
+                try await queue.acknowledge(lease)
+                return .skipped
+            }
+            await notifier.notify(ImageEvent(id: job.imageID, status: .processing))
+            let result = try await render(record, recipe: job.recipe)
+            if try await metadata.complete(id: job.imageID, generation: job.generation, with: result) {
+                await notifier.notify(ImageEvent(id: job.imageID, status: .completed, variants: result.variants))
+            }
+            try await queue.acknowledge(lease)
+            return .completed
+        } catch let error as ImagingError where error.isClientError {
+            return (try? await giveUp(lease, error: error.message)) ?? .retried
+        } catch let error as PermanentJobError {
+            return (try? await giveUp(lease, error: error.message)) ?? .retried
+        } catch {
+            if lease.attempts >= settings.retry.maxAttempts {
+                return (try? await giveUp(lease, error: "Processing failed after \(lease.attempts) attempts.")) ?? .retried
+            }
+            try? await queue.retry(lease, after: settings.retry.delay(afterAttempt: lease.attempts))
+            return .retried
+        }
+    }
+
+    /// Runs the recipe on the stored original and stores every variant.
+    private func render(_ record: ImageRecord, recipe name: String) async throws -> CompletedImage {
+        guard let runner = runners[name] else { throw PermanentJobError(message: "The recipe '\(name)' no longer exists.") }
+        guard let original = try await blobs.get(record.originalKey) else {
+            throw PermanentJobError(message: "The original upload is missing from storage.")
+        }
+        let result = try await pool.run { try runner.run(original) }
+        var variants: [VariantRecord] = []
+        for variant in result.variants {
+            let image = variant.image
+            let key = BlobKeys.variant(id: record.id, name: variant.name, fileExtension: image.format.fileExtension)
+            try await blobs.put(key, bytes: image.bytes, contentType: image.format.contentType)
+            variants.append(
+                VariantRecord(
+                    name: variant.name, key: key, width: image.width, height: image.height, bytes: image.bytes.count,
+                    format: image.format.rawValue, contentType: image.format.contentType))
+        }
+        let source = result.source
+        return CompletedImage(width: source.orientedWidth, height: source.orientedHeight, format: source.format.rawValue, variants: variants)
+    }
+
+    private func giveUp(_ lease: Lease, error: String) async throws -> JobOutcome {
+        let job = lease.job
+        if try await metadata.fail(id: job.imageID, generation: job.generation, error: error) {
+            await notifier.notify(ImageEvent(id: job.imageID, status: .failed, error: error))
+        }
+        try await queue.deadLetter(lease, reason: error)
+        return .failed
+    }
+}
+
+/// How one leased job ended.
+public enum JobOutcome: String, Sendable, CaseIterable {
+    case completed, failed, retried, skipped
+}
+
+/// Told about every job a worker finishes, for metrics.
+public protocol WorkerObserver: Sendable {
+    func jobFinished(outcome: JobOutcome, duration: Duration)
+}
+
+/// A failure that retrying cannot fix.
+struct PermanentJobError: Error {
+    var message: String
+}

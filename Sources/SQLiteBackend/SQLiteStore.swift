@@ -1,0 +1,49 @@
+import Foundation
+import Pipeline
+
+/// Image records and the job queue in one SQLite database, the embedded default. Because both
+/// live in one database, a new record and its job are committed in one transaction.
+public final class SQLiteStore: Sendable {
+    let database: SQLiteDatabase
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String) async throws {
+        database = try SQLiteDatabase(path: path)
+        try await database.perform { try SQLiteSchema.migrate($0) }
+    }
+
+    static func now() -> Double { Date().timeIntervalSince1970 }
+}
+
+/// The schema, versioned with `PRAGMA user_version`. Each step runs once, in order.
+enum SQLiteSchema {
+    static let steps: [String] = [
+        """
+        CREATE TABLE images (
+            id TEXT PRIMARY KEY, filename TEXT NOT NULL, status TEXT NOT NULL, recipe TEXT NOT NULL,
+            content_type TEXT NOT NULL, bytes INTEGER NOT NULL, width INTEGER, height INTEGER, format TEXT,
+            sha256 TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL, completed_at REAL,
+            error TEXT, attempts INTEGER NOT NULL, variants TEXT NOT NULL, original_key TEXT NOT NULL,
+            generation INTEGER NOT NULL);
+        CREATE INDEX images_by_status ON images(status, id);
+        CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, image_id TEXT NOT NULL, recipe TEXT NOT NULL,
+            generation INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, visible_at REAL NOT NULL,
+            lease_token TEXT, state TEXT NOT NULL DEFAULT 'ready', reason TEXT, created_at REAL NOT NULL);
+        CREATE INDEX jobs_ready ON jobs(state, visible_at, id);
+        CREATE INDEX jobs_by_image ON jobs(image_id);
+        """
+    ]
+
+    static func migrate(_ db: SQLiteConnection) throws {
+        let current = try db.query("PRAGMA user_version").first?.first?.int ?? 0
+        for (index, step) in steps.enumerated() where index >= current {
+            try db.transaction {
+                for statement in step.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
+                    try db.execute(statement)
+                }
+                try db.execute("PRAGMA user_version = \(index + 1)")
+            }
+        }
+    }
+}

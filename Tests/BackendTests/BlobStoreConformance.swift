@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+
+@testable import FileStorage
+@testable import Pipeline
+
+/// Every BlobStore implementation passes these. S3 joins the argument list when it exists.
+enum BlobStores {
+    static let all: [@Sendable () throws -> any BlobStore] = [
+        { try FileBlobStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString)")) }
+    ]
+}
+
+@Suite struct BlobStoreConformance {
+    @Test(arguments: BlobStores.all.indices)
+    func putGetOverwriteAndMissing(_ index: Int) async throws {
+        let store = try BlobStores.all[index]()
+        #expect(try await store.get("originals/a/photo.jpg") == nil)
+        try await store.put("originals/a/photo.jpg", bytes: [1, 2, 3], contentType: "image/jpeg")
+        #expect(try await store.get("originals/a/photo.jpg") == [1, 2, 3])
+        try await store.put("originals/a/photo.jpg", bytes: [9], contentType: "image/jpeg")
+        #expect(try await store.get("originals/a/photo.jpg") == [9])
+        try await store.put("empty", bytes: [], contentType: "application/octet-stream")
+        #expect(try await store.get("empty") == [])
+    }
+
+    @Test(arguments: BlobStores.all.indices)
+    func deletingAPrefixRemovesOnlyThatImage(_ index: Int) async throws {
+        let store = try BlobStores.all[index]()
+        for key in ["variants/a/large.jpg", "variants/a/small.jpg", "variants/ab/large.jpg", "originals/a/x.png"] {
+            try await store.put(key, bytes: Array(key.utf8), contentType: "image/jpeg")
+        }
+        try await store.delete(prefix: "variants/a/")
+        #expect(try await store.get("variants/a/large.jpg") == nil)
+        #expect(try await store.get("variants/a/small.jpg") == nil)
+        #expect(try await store.get("variants/ab/large.jpg") != nil)
+        #expect(try await store.get("originals/a/x.png") != nil)
+        try await store.delete(prefix: "variants/nothing-here/")
+    }
+
+    @Test(arguments: BlobStores.all.indices)
+    func keysThatCouldEscapeAreRefused(_ index: Int) async throws {
+        let store = try BlobStores.all[index]()
+        for key in ["../etc/passwd", "/etc/passwd", "a/../../b", "a//b", ""] {
+            await #expect(throws: (any Error).self, "key \(key)") { try await store.put(key, bytes: [1], contentType: "x/y") }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+
+@testable import Pipeline
+@testable import SQLiteBackend
+
+/// Every MetadataStore and JobQueue implementation passes these. PostgreSQL and DynamoDB/SQS
+/// join the argument list when they exist.
+enum Stores {
+    typealias Factory = @Sendable () async throws -> (any MetadataStore, any JobQueue)
+    static let all: [Factory] = [
+        {
+            let store = try await SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("db-\(UUID().uuidString).sqlite").path)
+            return (store, store)
+        }
+    ]
+
+    static func record(_ id: String = ImageID.generate(), filename: String = "a.jpg") -> ImageRecord {
+        ImageRecord(id: id, filename: filename, recipe: "default", contentType: "image/jpeg", bytes: 10, sha256: "abc", originalKey: "originals/\(id)/\(filename)")
+    }
+}
+
+@Suite struct MetadataStoreConformance {
+    @Test(arguments: Stores.all.indices)
+    func insertWithJobThenReadBack(_ index: Int) async throws {
+        let (metadata, queue) = try await Stores.all[index]()
+        var record = Stores.record()
+        record.width = 40
+        try await metadata.insert(record, enqueuing: Job(imageID: record.id, recipe: "default", generation: 1), into: queue)
+        let stored = try #require(try await metadata.record(id: record.id))
+        #expect(stored.id == record.id && stored.status == .pending && stored.width == 40 && stored.generation == 1)
+        #expect(abs(stored.createdAt.timeIntervalSince(record.createdAt)) < 0.001)
+        #expect(try await queue.depth() == 1)
+        #expect(try await metadata.record(id: "missing") == nil)
+    }
+
+    @Test(arguments: Stores.all.indices)
+    func statusMovesForwardOnlyAndRespectsGeneration(_ index: Int) async throws {
+        let (metadata, _) = try await Stores.all[index]()
+        let record = Stores.record()
+        try await metadata.insert(record)
+        #expect(try await metadata.complete(id: record.id, generation: 1, with: CompletedImage(width: 1, height: 1, format: "jpeg", variants: [])) == false,
+                "PENDING cannot jump to COMPLETED")
+        #expect(try await metadata.markProcessing(id: record.id, generation: 2, attempts: 1) == false, "wrong generation")
+        #expect(try await metadata.markProcessing(id: record.id, generation: 1, attempts: 1))
+        let variant = VariantRecord(name: "large", key: "variants/x/large.jpg", width: 10, height: 5, bytes: 99, format: "jpeg", contentType: "image/jpeg")
+        #expect(try await metadata.complete(id: record.id, generation: 1, with: CompletedImage(width: 20, height: 10, format: "jpeg", variants: [variant])))
+        let done = try #require(try await metadata.record(id: record.id))
+        #expect(done.status == .completed && done.variants == [variant] && done.attempts == 1 && done.completedAt != nil)
+        #expect(try await metadata.markProcessing(id: record.id, generation: 1, attempts: 2) == false, "COMPLETED never moves back")
+        #expect(try await metadata.fail(id: record.id, generation: 1, error: "late") == false)
+    }
+
+    @Test(arguments: Stores.all.indices)
+    func restartStartsANewGenerationWithItsJob(_ index: Int) async throws {
+        let (metadata, queue) = try await Stores.all[index]()
+        let record = Stores.record()
+        try await metadata.insert(record)
+        _ = try await metadata.fail(id: record.id, generation: 1, error: "boom")
+        let restarted = try #require(try await metadata.restart(id: record.id, recipe: "grayscale", enqueuingInto: queue))
+        #expect(restarted.status == .pending && restarted.generation == 2 && restarted.recipe == "grayscale" && restarted.error == nil)
+        let lease = try #require(try await queue.lease(for: .seconds(30)))
+        #expect(lease.job == Job(imageID: record.id, recipe: "grayscale", generation: 2))
+        #expect(try await metadata.restart(id: "missing", recipe: "default", enqueuingInto: queue) == nil)
+    }
+
+    @Test(arguments: Stores.all.indices)
+    func listIsNewestFirstWithCursorAndStatusFilter(_ index: Int) async throws {
+        let (metadata, _) = try await Stores.all[index]()
+        var ids: [String] = []
+        for n in 0..<5 {
+            let id = ImageID.generate(at: Date(timeIntervalSince1970: 1_700_000_000 + Double(n)))
+            ids.append(id)
+            try await metadata.insert(Stores.record(id))
+        }
+        _ = try await metadata.fail(id: ids[1], generation: 1, error: "x")
+        let first = try await metadata.list(status: nil, limit: 2, after: nil)
+        #expect(first.map(\.id) == [ids[4], ids[3]])
+        let second = try await metadata.list(status: nil, limit: 2, after: first.last?.id)
+        #expect(second.map(\.id) == [ids[2], ids[1]])
+        #expect(try await metadata.list(status: .failed, limit: 10, after: nil).map(\.id) == [ids[1]])
+    }
+
+    @Test(arguments: Stores.all.indices)
+    func deleteRemovesTheRecordAndItsJobs(_ index: Int) async throws {
+        let (metadata, queue) = try await Stores.all[index]()
+        let record = Stores.record()
+        try await metadata.insert(record, enqueuing: Job(imageID: record.id, recipe: "default", generation: 1), into: queue)
+        #expect(try await metadata.delete(id: record.id)?.id == record.id)
+        #expect(try await metadata.record(id: record.id) == nil)
+        #expect(try await metadata.delete(id: record.id) == nil)
+        #expect(try await queue.lease(for: .seconds(1)) == nil)
+    }
+}
+
+@Suite struct JobQueueConformance {
+    @Test(arguments: Stores.all.indices)
+    func aLeasedJobIsInvisibleUntilItsLeaseExpires(_ index: Int) async throws {
+        let (_, queue) = try await Stores.all[index]()
+        try await queue.enqueue(Job(imageID: "a", recipe: "default", generation: 1))
+        let first = try #require(try await queue.lease(for: .milliseconds(300)))
+        #expect(first.attempts == 1)
+        #expect(try await queue.lease(for: .seconds(1)) == nil, "leased jobs are invisible")
+        try await Task.sleep(for: .milliseconds(400))
+        let second = try #require(try await queue.lease(for: .seconds(30)), "an expired lease comes back, as after a crash")
+        #expect(second.attempts == 2 && second.job == first.job)
+        try await queue.acknowledge(first)  // the stale holder cannot remove it
+        #expect(try await queue.depth() == 1)
+        try await queue.acknowledge(second)
+        #expect(try await queue.depth() == 0)
+    }
+
+    @Test(arguments: Stores.all.indices)
+    func retryDelaysAndDeadLetterRemoves(_ index: Int) async throws {
+        let (_, queue) = try await Stores.all[index]()
+        try await queue.enqueue(Job(imageID: "b", recipe: "default", generation: 1))
+        let lease = try #require(try await queue.lease(for: .seconds(30)))
+        try await queue.retry(lease, after: .milliseconds(300))
+        #expect(try await queue.lease(for: .seconds(30)) == nil, "not visible before its delay")
+        try await Task.sleep(for: .milliseconds(400))
+        let again = try #require(try await queue.lease(for: .seconds(30)))
+        #expect(again.attempts == 2)
+        try await queue.deadLetter(again, reason: "gave up")
+        #expect(try await queue.depth() == 0)
+        #expect(try await queue.lease(for: .seconds(30)) == nil)
+    }
+
+    @Test(arguments: Stores.all.indices)
+    func concurrentWorkersNeverShareAJob(_ index: Int) async throws {
+        let (_, queue) = try await Stores.all[index]()
+        for n in 0..<50 { try await queue.enqueue(Job(imageID: "img\(n)", recipe: "default", generation: 1)) }
+        let leased = try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var mine: [String] = []
+                    while let lease = try await queue.lease(for: .seconds(60)) { mine.append(lease.job.imageID) }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(leased.count == 50 && Set(leased).count == 50)
+    }
+}
