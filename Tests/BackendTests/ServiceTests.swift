@@ -1,0 +1,158 @@
+import Foundation
+import Imaging
+import Testing
+
+@testable import FileStorage
+@testable import Pipeline
+@testable import SQLiteBackend
+
+/// The ingest → worker → record → notify flow on the embedded default: real SQLite, real files
+/// and real libvips.
+struct ServiceHarness {
+    let store: SQLiteStore
+    let blobs: FileBlobStore
+    let events: EventBroadcaster
+    let ingestor: Ingestor
+    let worker: Worker
+    let pool = BlockingPool(threads: 2)
+
+    init(maxAttempts: Int = 3, maxQueueDepth: Int = 1000, visibility: Duration = .seconds(60), catalog: RecipeCatalog = .builtIn) async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(UUID().uuidString)")
+        store = try await SQLiteStore(path: root.path + ".sqlite")
+        blobs = try FileBlobStore(root: root)
+        events = EventBroadcaster()
+        ingestor = Ingestor(blobs: blobs, metadata: store, queue: store, catalog: catalog, limits: .default, maxQueueDepth: maxQueueDepth, pool: pool)
+        worker = try Worker(
+            blobs: blobs, metadata: store, queue: store, notifier: events, catalog: catalog, limits: .default, pool: pool,
+            settings: WorkerSettings(visibility: visibility, retry: RetryPolicy(maxAttempts: maxAttempts, firstDelay: .milliseconds(10))),
+            doorbell: Doorbell())
+    }
+
+    static func photo(width: Int = 900, height: Int = 600) throws -> [UInt8] {
+        var pixels = [UInt8](repeating: 100, count: width * height * 3)
+        for i in 0..<(width * height) {
+            pixels[i * 3] = UInt8(i % width * 255 / width)
+            pixels[i * 3 + 1] = UInt8(i / width * 255 / height)
+        }
+        let image = try Image(pixels: pixels, width: width, height: height, bands: 3)
+        return try image.encoded(EncodeOptions(format: .jpeg)).bytes
+    }
+}
+
+@Suite struct ServiceTests {
+    @Test func anUploadIsStoredRecordedProcessedAndAnnounced() async throws {
+        let service = try await ServiceHarness()
+        let stream = service.events.subscribe()
+        let record = try await service.ingestor.ingest(Upload(filename: "../../etc/My Photo!.jpg", bytes: try ServiceHarness.photo()), recipe: "default")
+        #expect(record.status == .pending && record.width == 900 && record.height == 600 && record.format == "jpeg")
+        #expect(record.originalKey == "originals/\(record.id)/My_Photo_.jpg", "a file name is never a path")
+        #expect(try await service.blobs.get(record.originalKey)?.count == record.bytes)
+        #expect(record.sha256 == Digest.sha256Hex(try #require(try await service.blobs.get(record.originalKey))))
+
+        #expect(try await service.worker.processNext())
+        let done = try #require(try await service.store.record(id: record.id))
+        #expect(done.status == .completed && done.attempts == 1 && done.error == nil)
+        #expect(done.variants.map { "\($0.name) \($0.width)x\($0.height)" } == ["thumbnail 150x100", "medium 800x533", "large 900x600"])
+        for variant in done.variants {
+            let bytes = try #require(try await service.blobs.get(variant.key))
+            #expect(bytes.count == variant.bytes && variant.key == "variants/\(record.id)/\(variant.name).jpg")
+            #expect(try ImageSource.open(bytes).header.width == variant.width)
+        }
+        var seen: [ImageStatus] = []
+        for await event in stream {
+            seen.append(event.status)
+            if event.status.isFinal { #expect(event.variants.count == 3); break }
+        }
+        #expect(seen == [.processing, .completed])
+        #expect(try await service.worker.processNext() == false, "the queue is empty")
+    }
+
+    @Test func refusedUploadsLeaveNothingBehind() async throws {
+        let service = try await ServiceHarness(maxQueueDepth: 1)
+        let unknown = try await #require(throws: IngestError.self) {
+            try await service.ingestor.ingest(Upload(filename: "a.jpg", bytes: try ServiceHarness.photo()), recipe: "nope")
+        }
+        #expect(unknown.httpStatus == 422 && unknown.message.contains("default"))
+        let notImage = try await #require(throws: IngestError.self) {
+            try await service.ingestor.ingest(Upload(filename: "a.jpg", bytes: Array("hello".utf8)), recipe: "default")
+        }
+        #expect(notImage.httpStatus == 415)
+        #expect(try await service.store.list(status: nil, limit: 10, after: nil).isEmpty)
+        let entries = try FileManager.default.contentsOfDirectory(atPath: service.blobs.root.path)
+        #expect(entries.isEmpty, "no orphan blobs: \(entries)")
+
+        _ = try await service.ingestor.ingest(Upload(filename: "a.jpg", bytes: try ServiceHarness.photo(width: 60, height: 40)), recipe: "default")
+        let full = try await #require(throws: IngestError.self) {
+            try await service.ingestor.ingest(Upload(filename: "b.jpg", bytes: try ServiceHarness.photo(width: 60, height: 40)), recipe: "default")
+        }
+        #expect(full.httpStatus == 503 && full.code == "queue_full")
+    }
+
+    @Test func aDamagedSourceFailsAtOnceWithoutRetrying() async throws {
+        let service = try await ServiceHarness()
+        let photo = try ServiceHarness.photo()
+        let record = try await service.ingestor.ingest(Upload(filename: "cut.jpg", bytes: Array(photo.prefix(photo.count / 2))), recipe: "default")
+        #expect(try await service.worker.processNext())
+        let failed = try #require(try await service.store.record(id: record.id))
+        #expect(failed.status == .failed && failed.attempts == 1)
+        #expect(failed.error?.contains("corrupt or truncated") == true)
+        #expect(try await service.store.deadLetters().map(\.job.imageID) == [record.id])
+    }
+
+    @Test func aJobPastItsAttemptsFailsTheImage() async throws {
+        let service = try await ServiceHarness(maxAttempts: 2, visibility: .milliseconds(1))
+        let record = try await service.ingestor.ingest(Upload(filename: "a.jpg", bytes: try ServiceHarness.photo(width: 60, height: 40)), recipe: "default")
+        // Two workers "crash" holding the job: their leases expire unacknowledged.
+        for _ in 0..<2 {
+            _ = try #require(try await service.store.lease(for: .milliseconds(1)))
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(try await service.worker.processNext())
+        let failed = try #require(try await service.store.record(id: record.id))
+        #expect(failed.status == .failed && failed.error?.contains("after 2 attempts") == true)
+    }
+
+    @Test func aCrashedWorkersJobComesBackAndCompletes() async throws {
+        let service = try await ServiceHarness(visibility: .milliseconds(200))
+        let record = try await service.ingestor.ingest(Upload(filename: "a.jpg", bytes: try ServiceHarness.photo(width: 300, height: 200)), recipe: "grayscale")
+        _ = try #require(try await service.store.lease(for: .milliseconds(200)))  // the worker that dies
+        #expect(try await service.worker.processNext() == false)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await service.worker.processNext())
+        let done = try #require(try await service.store.record(id: record.id))
+        #expect(done.status == .completed && done.attempts == 2 && done.variants.map(\.name) == ["grayscale"])
+    }
+
+    @Test func reprocessRunsANewRecipeAndStaleJobsAreSkipped() async throws {
+        let service = try await ServiceHarness()
+        let record = try await service.ingestor.ingest(Upload(filename: "a.jpg", bytes: try ServiceHarness.photo(width: 300, height: 200)), recipe: "default")
+        _ = try await service.store.restart(id: record.id, recipe: "pixelate", enqueuingInto: service.store)
+        #expect(try await service.worker.processNext())  // the first generation's job: skipped
+        #expect(try await service.worker.processNext())
+        let done = try #require(try await service.store.record(id: record.id))
+        #expect(done.status == .completed && done.generation == 2 && done.recipe == "pixelate")
+        #expect(done.variants.map(\.name) == ["pixel-8", "pixel-16", "pixel-32", "pixel-48", "pixel-64", "mosaic"])
+        #expect(try await service.store.depth() == 0)
+    }
+
+    @Test func workersRunConcurrentlyUntilCancelled() async throws {
+        let service = try await ServiceHarness()
+        var ids: [String] = []
+        for n in 0..<12 {
+            ids.append(try await service.ingestor.ingest(Upload(filename: "p\(n).jpg", bytes: try ServiceHarness.photo(width: 200, height: 150)), recipe: "default").id)
+        }
+        let workers = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<3 { group.addTask { await service.worker.run() } }
+            }
+        }
+        var completed = 0
+        for _ in 0..<200 where completed < ids.count {
+            try await Task.sleep(for: .milliseconds(50))
+            completed = try await service.store.list(status: .completed, limit: 100, after: nil).count
+        }
+        workers.cancel()
+        await workers.value
+        #expect(completed == ids.count)
+    }
+}
