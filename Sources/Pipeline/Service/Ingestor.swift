@@ -38,18 +38,25 @@ public struct Ingestor: Sendable {
         self.pool = pool
     }
 
-    public func ingest(_ upload: Upload, recipe: String) async throws -> ImageRecord {
+    /// Everything that can refuse an upload, checked without storing anything: the recipe, the
+    /// queue's depth, and the bytes under the limits (format, size and pixels, from the header).
+    @discardableResult
+    public func check(_ upload: Upload, recipe: String) async throws -> ImageHeader {
         guard catalog.recipe(named: recipe) != nil else { throw IngestError.unknownRecipe(recipe, known: catalog.names) }
         let depth = try await queue.depth()
         guard depth < maxQueueDepth else { throw IngestError.queueFull(depth: depth) }
         let limits = self.limits
         let bytes = upload.bytes
-        let header: ImageHeader
         do {
-            header = try await pool.run { try ImageSource.open(bytes, limits: limits).header }
+            return try await pool.run { try ImageSource.open(bytes, limits: limits).header }
         } catch let error as ImagingError {
             throw IngestError.refused(error.summary)
         }
+    }
+
+    public func ingest(_ upload: Upload, recipe: String) async throws -> ImageRecord {
+        let header = try await check(upload, recipe: recipe)
+        let bytes = upload.bytes
         let id = ImageID.generate()
         let key = BlobKeys.original(id: id, filename: upload.filename)
         let contentType = header.format.contentType

@@ -1,0 +1,43 @@
+import Foundation
+import Hummingbird
+import Logging
+import Pipeline
+import ServiceLifecycle
+
+/// Builds the Darkroom application: routes, middleware, and (unless turned off) the workers.
+/// `darkroom serve` and the tests use this same builder.
+public func buildApplication(_ components: ServiceComponents, logger: Logger = Logger(label: "darkroom")) throws -> some ApplicationProtocol {
+    let configuration = components.configuration
+    AppRequestContext.uploadLimit = configuration.maxRequestBytes
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: components.metrics))
+    HealthController(services: components).addRoutes(to: router)
+    router.get("metrics") { _, _ in
+        let depth = (try? await components.store.depth()) ?? 0
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: .init(byteBuffer: ByteBuffer(string: components.metrics.render(queueDepth: depth))))
+    }
+    router.get("openapi.yaml") { _, _ in
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"), let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw APIError.notFound("The OpenAPI document")
+        }
+        return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+    let api = router.group("api")
+    ImagesController(services: components).addRoutes(to: api)
+    EventsController(events: components.events).addRoutes(to: api)
+
+    var services: [any Service] = []
+    if configuration.runWorkers {
+        services.append(WorkerService(worker: try components.makeWorker(), count: configuration.workerCount))
+    }
+    let limit = configuration.maxRequestBytes
+    return Application(
+        router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [ContinueHandler(maxBodyBytes: limit)])),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "darkroom"),
+        services: services,
+        logger: logger
+    )
+}

@@ -1,0 +1,28 @@
+import Foundation
+import Imaging
+import Pipeline
+
+/// Everything `darkroom serve` can be told. Every field is documented in the README.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Originals, variants and the SQLite database live here.
+    public var dataDirectory = "./data"
+    /// Run workers in this process. `--no-workers` turns them off for an API-only process.
+    public var runWorkers = true
+    /// Worker tasks; each processes one image at a time on the blocking pool.
+    public var workerCount = ProcessInfo.processInfo.activeProcessorCount
+    /// Uploads get 503 with Retry-After while more jobs than this are waiting.
+    public var maxQueueDepth = 1000
+    public var limits = Limits.default
+    /// Extra recipes, as a YAML file.
+    public var recipesFile: String?
+    /// Bearer tokens; when any are set, every /api route requires one.
+    public var apiKeys: [String] = []
+    public var worker = WorkerSettings()
+
+    public init() {}
+
+    /// The largest request body accepted: one file at the limit, plus room for multipart framing.
+    public var maxRequestBytes: Int { limits.maxFileBytes + 1024 * 1024 }
+}

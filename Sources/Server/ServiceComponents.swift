@@ -1,0 +1,42 @@
+import FileStorage
+import Foundation
+import Imaging
+import Pipeline
+import SQLiteBackend
+
+/// The parts of a running service, built once from the configuration and shared by the
+/// controllers and the workers.
+public struct ServiceComponents: Sendable {
+    public let configuration: ServerConfiguration
+    public let store: SQLiteStore
+    public let blobs: FileBlobStore
+    public let events: EventBroadcaster
+    public let catalog: RecipeCatalog
+    public let ingestor: Ingestor
+    public let doorbell: Doorbell
+    let metrics: ServiceMetrics
+    let pool: BlockingPool
+
+    public init(configuration: ServerConfiguration) async throws {
+        self.configuration = configuration
+        let data = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        store = try await SQLiteStore(path: data.appendingPathComponent("darkroom.sqlite").path)
+        blobs = try FileBlobStore(root: data.appendingPathComponent("blobs"))
+        events = EventBroadcaster()
+        catalog = try RecipeCatalog.load(file: configuration.recipesFile)
+        pool = BlockingPool(threads: max(1, configuration.workerCount))
+        doorbell = Doorbell()
+        metrics = ServiceMetrics()
+        ingestor = Ingestor(
+            blobs: blobs, metadata: store, queue: store, catalog: catalog, limits: configuration.limits,
+            maxQueueDepth: configuration.maxQueueDepth, pool: pool)
+    }
+
+    /// A worker over these components.
+    public func makeWorker() throws -> Worker {
+        try Worker(
+            blobs: blobs, metadata: store, queue: store, notifier: events, catalog: catalog, limits: configuration.limits, pool: pool,
+            settings: configuration.worker, doorbell: doorbell, observer: metrics)
+    }
+}

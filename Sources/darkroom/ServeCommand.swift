@@ -1,0 +1,48 @@
+import ArgumentParser
+import Configuration
+import Foundation
+import Hummingbird
+import Logging
+import Server
+
+/// `darkroom serve`: the REST API, the event stream and (unless `--no-workers`) the workers.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the Darkroom service: REST API, web events and in-process workers.",
+        discussion: """
+            Configuration comes from flags, then DARKROOM_* environment variables, then the YAML file \
+            (--config, else ./darkroom.yaml), then defaults. Keys: \(ServerConfiguration.keys.joined(separator: ", ")).
+            """
+    )
+
+    @Option(help: "The address to listen on.") var host: String?
+    @Option(help: "The port to listen on (default 8080).") var port: Int?
+    @Option(help: "Where images and the database live (default ./data).") var data: String?
+    @Option(help: "A YAML configuration file.") var config: String?
+    @Option(help: "A YAML file of extra recipes.") var recipes: String?
+    @Option(help: "Worker tasks (default: the number of cores).") var workers: Int?
+    @Flag(help: "Serve the API only; another process runs `darkroom worker`.") var noWorkers = false
+
+    func run() async throws {
+        var flags: [String: ConfigContent] = [:]
+        if let host { flags["host"] = .string(host) }
+        if let port { flags["port"] = .int(port) }
+        if let data { flags["data"] = .string(data) }
+        if let recipes { flags["recipes"] = .string(recipes) }
+        if let workers { flags["workers.count"] = .int(workers) }
+        if noWorkers { flags["workers.enabled"] = .bool(false) }
+        let settings: ServerConfiguration
+        do {
+            settings = try await ServerConfiguration.load(flags: flags, file: config)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+        var logger = Logger(label: "darkroom")
+        logger.logLevel = .info
+        let components = try await ServiceComponents(configuration: settings)
+        let app = try buildApplication(components, logger: logger)
+        logger.info("Darkroom listening", metadata: ["address": "\(settings.host):\(settings.port)", "data": "\(settings.dataDirectory)"])
+        try await app.runService()
+    }
+}
