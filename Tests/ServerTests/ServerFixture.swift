@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Imaging
+import Pipeline
+import Testing
+
+@testable import Server
+
+/// A Darkroom service on a fresh data directory, for one test.
+struct ServerFixture {
+    let components: ServiceComponents
+    let worker: Worker
+
+    init(configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
+        var configuration = ServerConfiguration()
+        configuration.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)").path
+        configuration.port = 0
+        configuration.runWorkers = false
+        configuration.workerCount = 2
+        configure(&configuration)
+        components = try await ServiceComponents(configuration: configuration)
+        worker = try components.makeWorker()
+    }
+
+    /// Runs the app in the router test framework (no sockets).
+    func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = try buildApplication(components)
+        try await app.test(.router) { client in try await body(client) }
+    }
+
+    /// Processes every queued job.
+    func drain() async throws {
+        while try await worker.processNext() {}
+    }
+
+    /// Every file under the blob directory.
+    func blobFiles() -> [String] {
+        let root = URL(fileURLWithPath: components.configuration.dataDirectory).appendingPathComponent("blobs").path
+        return (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).filter { !$0.hasSuffix("/") }
+            .filter { var dir: ObjCBool = false; return FileManager.default.fileExists(atPath: root + "/" + $0, isDirectory: &dir) && !dir.boolValue }
+    }
+
+    static func photo(width: Int = 1200, height: Int = 900, format: OutputFormat = .jpeg) throws -> [UInt8] {
+        var pixels = [UInt8](repeating: 80, count: width * height * 3)
+        for i in 0..<(width * height) {
+            pixels[i * 3] = UInt8(i % width * 255 / width)
+            pixels[i * 3 + 1] = UInt8(i / width * 255 / height)
+        }
+        return try Image(pixels: pixels, width: width, height: height, bands: 3).encoded(EncodeOptions(format: format, speed: 9)).bytes
+    }
+
+    static func json(_ response: TestResponse) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+    }
+
+    static func multipart(_ files: [(String, [UInt8])], boundary: String = "DarkroomBoundary42") -> ByteBuffer {
+        var body: [UInt8] = []
+        for (name, bytes) in files {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+            body += bytes + Array("\r\n".utf8)
+        }
+        body += Array("--\(boundary)--\r\n".utf8)
+        return ByteBuffer(bytes: body)
+    }
+}
