@@ -4,7 +4,7 @@ import Hummingbird
 import Pipeline
 
 /// `GET /api/events`: Server-Sent Events carrying every status change as
-/// `event: status` / `data: {"id", "status", "variants"}`. A comment line every 15 seconds keeps
+/// `event: status` / `data: {"id", "status", "variants"}`. A comment line every 5 seconds keeps
 /// proxies from closing an idle stream.
 struct EventsController: Sendable {
     let events: EventBroadcaster
@@ -29,7 +29,7 @@ struct EventsController: Sendable {
                         feed.finish()
                     }
                     group.addTask {
-                        while (try? await Task.sleep(for: .seconds(15))) != nil { feed.yield(ByteBuffer(string: ": keep-alive\n\n")) }
+                        while (try? await Task.sleep(for: .seconds(5))) != nil { feed.yield(ByteBuffer(string: ": keep-alive\n\n")) }
                     }
                     do {
                         for await frame in frames { try await writer.write(frame) }
@@ -54,7 +54,9 @@ struct EventsController: Sendable {
                 name: $0.name, url: "/api/images/\(event.id)/variants/\($0.name)", width: $0.width, height: $0.height, bytes: $0.bytes,
                 format: $0.format, contentType: $0.contentType)
         }
-        let json = (try? JSONEncoder().encode(Payload(id: event.id, status: event.status, error: event.error, variants: variants))) ?? Data()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = (try? encoder.encode(Payload(id: event.id, status: event.status, error: event.error, variants: variants))) ?? Data()
         return ByteBuffer(string: "id: \(event.id)-\(event.status.rawValue)\nevent: status\ndata: \(String(decoding: json, as: UTF8.self))\n\n")
     }
 }
