@@ -55,3 +55,14 @@ extension Result where Failure == Error {
         do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
+
+@Suite struct BlockingPoolLifetimeTests {
+    @Test func releasingAPoolLetsItsThreadsExitSafely() async throws {
+        for _ in 0..<20 {
+            let pool = BlockingPool(threads: 2)
+            #expect(try await pool.run { 21 * 2 } == 42)
+        }
+        // The released pools' threads wake, find no work and return; nothing reads freed memory.
+        try await Task.sleep(for: .milliseconds(100))
+    }
+}
