@@ -30,19 +30,19 @@ extension ServerConfiguration {
                 throw ConfigurationError("cannot read the configuration file \(path): \(error)")
             }
         }
-        let reader = ConfigReader(providers: providers)
+        let reader = StrictReader(reader: ConfigReader(providers: providers))
         var c = ServerConfiguration()
-        c.host = reader.string(forKey: "host", default: c.host)
-        c.port = reader.int(forKey: "port", default: c.port)
-        c.dataDirectory = reader.string(forKey: "data", default: c.dataDirectory)
-        c.runWorkers = reader.bool(forKey: "workers.enabled", default: c.runWorkers)
-        c.workerCount = reader.int(forKey: "workers.count", default: c.workerCount)
-        c.maxQueueDepth = reader.int(forKey: "queue.maxDepth", default: c.maxQueueDepth)
-        c.recipesFile = reader.string(forKey: "recipes")
-        c.limits.maxPixels = reader.int(forKey: "limits.maxPixels", default: c.limits.maxPixels)
-        c.limits.maxFileBytes = reader.int(forKey: "limits.maxBytes", default: c.limits.maxFileBytes)
-        c.limits.maxFrames = reader.int(forKey: "limits.maxFrames", default: c.limits.maxFrames)
-        if let formats = reader.string(forKey: "limits.formats") {
+        c.host = reader.string("host") ?? c.host
+        c.port = try reader.int("port") ?? c.port
+        c.dataDirectory = reader.string("data") ?? c.dataDirectory
+        c.runWorkers = try reader.bool("workers.enabled") ?? c.runWorkers
+        c.workerCount = try reader.int("workers.count") ?? c.workerCount
+        c.maxQueueDepth = try reader.int("queue.maxDepth") ?? c.maxQueueDepth
+        c.recipesFile = reader.string("recipes")
+        c.limits.maxPixels = try reader.int("limits.maxPixels") ?? c.limits.maxPixels
+        c.limits.maxFileBytes = try reader.int("limits.maxBytes") ?? c.limits.maxFileBytes
+        c.limits.maxFrames = try reader.int("limits.maxFrames") ?? c.limits.maxFrames
+        if let formats = reader.string("limits.formats") {
             var allowed: Set<ImageFormat> = []
             for name in formats.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) where !name.isEmpty {
                 guard let format = ImageFormat(rawValue: ["jpg": "jpeg", "heic": "heif", "tif": "tiff"][name] ?? name) else {
@@ -52,15 +52,15 @@ extension ServerConfiguration {
             }
             c.limits.allowedFormats = allowed
         }
-        c.worker.visibility = .seconds(reader.int(forKey: "worker.visibilitySeconds", default: 120))
-        c.worker.retry.maxAttempts = reader.int(forKey: "worker.maxAttempts", default: c.worker.retry.maxAttempts)
+        c.worker.visibility = .seconds(try reader.int("worker.visibilitySeconds") ?? 120)
+        c.worker.retry.maxAttempts = try reader.int("worker.maxAttempts") ?? c.worker.retry.maxAttempts
         try c.validate()
         return c
     }
 
     /// Refuses values that cannot work, naming the key.
     public func validate() throws {
-        guard (1...65535).contains(port) else { throw ConfigurationError("port must be between 1 and 65535, not \(port)") }
+        guard (0...65535).contains(port) else { throw ConfigurationError("port must be between 0 (any free port) and 65535, not \(port)") }
         guard (1...256).contains(workerCount) else { throw ConfigurationError("workers.count must be between 1 and 256, not \(workerCount)") }
         guard maxQueueDepth >= 1 else { throw ConfigurationError("queue.maxDepth must be at least 1") }
         guard limits.maxPixels > 0, limits.maxFileBytes > 0, limits.maxFrames > 0 else {
@@ -69,6 +69,39 @@ extension ServerConfiguration {
         guard !limits.allowedFormats.isEmpty else { throw ConfigurationError("limits.formats must name at least one format") }
         guard worker.retry.maxAttempts >= 1 else { throw ConfigurationError("worker.maxAttempts must be at least 1") }
         guard !dataDirectory.isEmpty else { throw ConfigurationError("data must name a directory") }
+    }
+}
+
+/// Typed reads that refuse a value of the wrong type instead of quietly using the default:
+/// `DARKROOM_PORT=abc` is an error naming the key, never port 8080.
+struct StrictReader {
+    let reader: ConfigReader
+
+    func string(_ key: String) -> String? {
+        reader.string(forKey: ConfigKey(key))
+    }
+
+    func int(_ key: String) throws -> Int? {
+        if let value = reader.int(forKey: ConfigKey(key)) { return value }
+        if let text = reader.string(forKey: ConfigKey(key)) {
+            guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError("\(key): '\(text)' is not a whole number")
+            }
+            return value
+        }
+        return nil
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        if let value = reader.bool(forKey: ConfigKey(key)) { return value }
+        if let text = reader.string(forKey: ConfigKey(key)) {
+            switch text.lowercased() {
+            case "true", "yes", "1": return true
+            case "false", "no", "0": return false
+            default: throw ConfigurationError("\(key): '\(text)' is not true or false")
+            }
+        }
+        return nil
     }
 }
 

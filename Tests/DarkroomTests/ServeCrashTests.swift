@@ -1,0 +1,136 @@
+import Foundation
+import Imaging
+import Testing
+
+/// A `darkroom serve` process, started on a free port and always stopped.
+///
+/// `@unchecked Sendable`: `log` is only touched with `lock` held.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    private let lock = NSLock()
+    private var log = ""
+
+    init(data: String, environment: [String: String] = [:]) throws {
+        process.executableURL = CommandRunner.binary
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--data", data, "--workers", "2"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let handle = pipe.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                lock.withLock { log += String(decoding: data, as: UTF8.self) }
+            }
+        }
+    }
+
+    /// The port from the start-up log line, once the server listens.
+    func port() async throws -> Int {
+        for _ in 0..<300 {
+            let text = lock.withLock { log }
+            if let range = text.range(of: #"listening on [^:\s]+:(\d+)"#, options: .regularExpression),
+                let port = Int(text[range].split(separator: ":").last ?? "")
+            {
+                return port
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ServerProcessError(message: "the server did not start: \(lock.withLock { log })")
+    }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        for _ in 0..<200 where process.isRunning { usleep(10_000) }
+    }
+
+    deinit { kill9() }
+}
+
+struct ServerProcessError: Error {
+    var message: String
+}
+
+/// Plain curl, as a person would use it.
+enum Curl {
+    static func run(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func json(_ arguments: [String]) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(try run(arguments).utf8)) as? [String: Any])
+    }
+}
+
+@Suite(.serialized) struct ServeCrashTests {
+    @Test func killNineMidBatchLosesNothing() async throws {
+        let data = try CommandRunner.temporaryDirectory()
+        let photo = data + "/photo.jpg"
+        try CommandRunner.writePhoto(photo, width: 3000, height: 2000)
+        let environment = ["DARKROOM_WORKER_VISIBILITY_SECONDS": "2"]
+
+        var server: ServerProcess? = try ServerProcess(data: data + "/service", environment: environment)
+        var port = try await server!.port()
+        var ids: [String] = []
+        for n in 0..<12 {
+            let answer = try Curl.json(["-H", "Content-Type: image/jpeg", "-H", "X-Filename: p\(n).jpg", "--data-binary", "@\(photo)", "http://127.0.0.1:\(port)/api/images"])
+            ids.append(try #require(answer["id"] as? String))
+        }
+        // Wait until work is under way, then kill the server without warning.
+        for _ in 0..<200 {
+            let processing = try Curl.json(["http://127.0.0.1:\(port)/api/images?status=PROCESSING"])
+            if !((processing["images"] as? [Any]) ?? []).isEmpty { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let completedBeforeKill = ((try Curl.json(["http://127.0.0.1:\(port)/api/images?status=COMPLETED&limit=100"]))["images"] as? [Any])?.count ?? 0
+        server!.kill9()
+        server = nil
+        #expect(completedBeforeKill < ids.count, "the kill must land mid-batch to mean anything")
+
+        server = try ServerProcess(data: data + "/service", environment: environment)
+        port = try await server!.port()
+        var statuses: [String: String] = [:]
+        for _ in 0..<600 {
+            let page = try Curl.json(["http://127.0.0.1:\(port)/api/images?limit=100"])
+            statuses = Dictionary(uniqueKeysWithValues: ((page["images"] as? [[String: Any]]) ?? []).map { ($0["id"] as? String ?? "", $0["status"] as? String ?? "") })
+            if statuses.count == ids.count && statuses.values.allSatisfy({ $0 == "COMPLETED" }) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(Set(statuses.keys) == Set(ids))
+        #expect(statuses.values.allSatisfy { $0 == "COMPLETED" }, "after restart: \(statuses)")
+        let sample = try Curl.json(["http://127.0.0.1:\(port)/api/images/\(ids[0])"])
+        let variants = try #require(sample["variants"] as? [[String: Any]])
+        #expect(variants.count == 3)
+        let large = try Curl.run(["-o", data + "/large.jpg", "-w", "%{http_code}", "http://127.0.0.1:\(port)/api/images/\(ids[0])/variants/large"])
+        #expect(large == "200")
+        #expect(try ImageSource.open([UInt8](Data(contentsOf: URL(fileURLWithPath: data + "/large.jpg")))).header.width == 1600)
+    }
+}
+
+@Suite struct ServeConfigurationTests {
+    @Test func environmentVariablesAreReadAndCheckedByName() throws {
+        let process = Process()
+        process.executableURL = CommandRunner.binary
+        process.arguments = ["serve", "--data", try CommandRunner.temporaryDirectory()]
+        process.environment = ProcessInfo.processInfo.environment.merging(["DARKROOM_PORT": "eighty"]) { $1 }
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2)
+        #expect(message.contains("port: 'eighty' is not a whole number"))
+    }
+}
