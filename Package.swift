@@ -72,7 +72,10 @@ let package = Package(
         .testTarget(name: "BackendTests", dependencies: ["Pipeline", "Imaging", "FileStorage", "SQLiteBackend"]),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "Pipeline", "Imaging", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: [
+                "Server", "Pipeline", "Imaging", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

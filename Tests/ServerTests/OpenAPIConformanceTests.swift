@@ -1,0 +1,135 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import Yams
+
+@testable import Server
+
+/// Checks JSON values against the OpenAPI document's schemas: types, required properties, enums,
+/// nullable, `$ref`, `oneOf`, arrays, and no properties beyond those declared.
+struct SchemaChecker {
+    let document: [String: Any]
+
+    func errors(_ value: Any?, against schema: [String: Any], at path: String = "$") -> [String] {
+        if let ref = schema["$ref"] as? String {
+            let name = ref.replacingOccurrences(of: "#/components/schemas/", with: "")
+            guard let target = ((document["components"] as? [String: Any])?["schemas"] as? [String: Any])?[name] as? [String: Any] else {
+                return ["\(path): unknown $ref \(ref)"]
+            }
+            return errors(value, against: target, at: path)
+        }
+        if let choices = schema["oneOf"] as? [[String: Any]] {
+            return choices.contains { errors(value, against: $0, at: path).isEmpty } ? [] : ["\(path): matches none of oneOf"]
+        }
+        guard let value, !(value is NSNull) else {
+            return schema["nullable"] as? Bool == true ? [] : ["\(path): null is not allowed"]
+        }
+        switch schema["type"] as? String {
+        case "object":
+            guard let object = value as? [String: Any] else { return ["\(path): expected an object"] }
+            let properties = schema["properties"] as? [String: Any] ?? [:]
+            var found = ((schema["required"] as? [String]) ?? []).filter { object[$0] == nil }.map { "\(path).\($0): required but missing" }
+            for (key, child) in object {
+                guard let childSchema = properties[key] as? [String: Any] else {
+                    if schema["additionalProperties"] as? Bool == false { found.append("\(path).\(key): not in the schema") }
+                    continue
+                }
+                found += errors(child, against: childSchema, at: "\(path).\(key)")
+            }
+            return found
+        case "array":
+            guard let array = value as? [Any] else { return ["\(path): expected an array"] }
+            let items = schema["items"] as? [String: Any] ?? [:]
+            return array.enumerated().flatMap { errors($0.element, against: items, at: "\(path)[\($0.offset)]") }
+        case "string":
+            guard let string = value as? String else { return ["\(path): expected a string"] }
+            if let options = schema["enum"] as? [String], !options.contains(string) { return ["\(path): '\(string)' not in \(options)"] }
+            return []
+        case "integer":
+            // JSON numbers and booleans both arrive as NSNumber; a boolean's type code is 'c'.
+            guard let number = value as? NSNumber, number.objCType.pointee != CChar(UInt8(ascii: "c")),
+                Double(number.intValue) == number.doubleValue
+            else { return ["\(path): expected an integer"] }
+            return []
+        default:
+            return []
+        }
+    }
+}
+
+@Suite struct OpenAPIConformanceTests {
+    /// Every request the test makes: the documented path template, method, and the answer.
+    struct Exchange {
+        var template: String
+        var method: String
+        var response: TestResponse
+    }
+
+    @Test func theServedDocumentDescribesEveryLiveAnswer() async throws {
+        let fixture = try await ServerFixture { $0.maxQueueDepth = 3 }
+        let photo = try ServerFixture.photo(width: 300, height: 200)
+        try await fixture.test { client in
+            let served = try await client.execute(uri: "/openapi.yaml", method: .get)
+            #expect(served.status == .ok)
+            let document = try #require(try Yams.load(yaml: String(buffer: served.body)) as? [String: Any])
+            let paths = try #require(document["paths"] as? [String: Any])
+            let checker = SchemaChecker(document: document)
+            var exchanges: [Exchange] = []
+            func call(_ template: String, _ uri: String, _ method: HTTPRequest.Method, headers: HTTPFields = [:], body: ByteBuffer? = nil) async throws -> TestResponse {
+                let response = try await client.execute(uri: uri, method: method, headers: headers, body: body)
+                exchanges.append(Exchange(template: template, method: method.rawValue.lowercased(), response: response))
+                return response
+            }
+            let jpeg: HTTPFields = [.contentType: "image/jpeg"]
+            let one = try await call("/api/images", "/api/images", .post, headers: jpeg, body: ByteBuffer(bytes: photo))
+            let id = try #require(try ServerFixture.json(one)["id"] as? String)
+            _ = try await call(
+                "/api/images", "/api/images?recipe=grayscale", .post, headers: [.contentType: "multipart/form-data; boundary=DarkroomBoundary42"],
+                body: ServerFixture.multipart([("a.jpg", photo), ("b.jpg", photo)]))
+            _ = try await call("/api/images", "/api/images", .post, headers: jpeg, body: ByteBuffer(bytes: photo))  // queue full: 503
+            _ = try await call("/api/images", "/api/images", .post, headers: jpeg, body: ByteBuffer(string: "not an image"))
+            _ = try await call("/api/images", "/api/images", .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{"))
+            _ = try await call("/api/images", "/api/images?recipe=nope", .post, headers: jpeg, body: ByteBuffer(bytes: photo))
+            try await fixture.drain()
+            _ = try await call("/api/images", "/api/images?limit=2", .get)
+            _ = try await call("/api/images", "/api/images?limit=0", .get)
+            _ = try await call("/api/images/{id}", "/api/images/\(id)", .get)
+            _ = try await call("/api/images/{id}", "/api/images/01m7yj88gxxmxx1r4dtw6w3eg0", .get)
+            let original = try await call("/api/images/{id}/original", "/api/images/\(id)/original", .get)
+            _ = try await call("/api/images/{id}/original", "/api/images/\(id)/original", .get, headers: [.ifNoneMatch: original.headers[.eTag] ?? ""])
+            _ = try await call("/api/images/{id}/variants/{name}", "/api/images/\(id)/variants/large", .get)
+            _ = try await call("/api/images/{id}/variants/{name}", "/api/images/\(id)/variants/none", .get)
+            _ = try await call("/api/images/{id}/reprocess", "/api/images/\(id)/reprocess?recipe=pixelate", .post)
+            _ = try await call("/api/images/{id}/reprocess", "/api/images/\(id)/reprocess?recipe=nope", .post)
+            _ = try await call("/api/recipes", "/api/recipes", .get)
+            _ = try await call("/healthz", "/healthz", .get)
+            _ = try await call("/readyz", "/readyz", .get)
+            _ = try await call("/metrics", "/metrics", .get)
+            _ = try await call("/api/images/{id}", "/api/images/\(id)", .delete)
+            _ = try await call("/api/images/{id}", "/api/images/\(id)", .delete)
+
+            for exchange in exchanges {
+                let label = "\(exchange.method.uppercased()) \(exchange.template) → \(exchange.response.status.code)"
+                let operation = (paths[exchange.template] as? [String: Any])?[exchange.method] as? [String: Any]
+                let responses = try #require(operation?["responses"] as? [String: Any], "\(label): not documented")
+                let documented = try #require(responses[String(exchange.response.status.code)] as? [String: Any], "\(label): status not documented")
+                guard exchange.response.headers[.contentType]?.hasPrefix("application/json") == true else { continue }
+                let resolved = documented["$ref"] != nil ? ((document["components"] as? [String: Any])?["responses"] as? [String: Any])?["Error"] as? [String: Any] : documented
+                let schema = try #require(((resolved?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] as? [String: Any], "\(label): no JSON schema")
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: exchange.response.body))
+                let problems = checker.errors(body, against: schema)
+                #expect(problems.isEmpty, "\(label): \(problems)")
+            }
+            // Every documented operation was exercised, except the endless event stream.
+            let exercised = Set(exchanges.map { "\($0.method) \($0.template)" })
+            for (path, value) in paths {
+                for method in ((value as? [String: Any]) ?? [:]).keys where method != "parameters" {
+                    if path == "/api/events" || path == "/openapi.yaml" { continue }
+                    #expect(exercised.contains("\(method) \(path)"), "\(method.uppercased()) \(path) is documented but untested")
+                }
+            }
+        }
+    }
+}
