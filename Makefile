@@ -9,14 +9,19 @@ APT_PACKAGES := libvips-dev libvips-tools libsqlite3-dev pkg-config fonts-dejavu
 VENV := .venv
 PY := $(VENV)/bin/python
 CORPUS ?= ../shared/corpus
-# What `make run` processes: the sample photos, or a folder you name (make run INPUT=dir).
+# `make run` serves on PORT with data in DATA; `make process` runs the batch job on INPUT.
+PORT ?= 8080
+DATA ?= data
 INPUT ?= $(CORPUS)/bench
 OUT ?= out
 RECIPE ?= default
 
-.PHONY: run test build release deps apt venv bench clean format lint
+.PHONY: run process test build release deps apt venv bench clean format lint
 
 run: deps release
+	.build/release/darkroom serve --port $(PORT) --data $(DATA)
+
+process: deps release
 	.build/release/darkroom process $(INPUT) --recipe $(RECIPE) --out $(OUT)
 
 test: deps
@@ -58,4 +63,4 @@ lint:
 	swift format lint --strict --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build $(OUT)
+	rm -rf .build $(OUT) $(DATA)
