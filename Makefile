@@ -36,6 +36,7 @@ release: deps
 
 bench: deps venv release
 	$(PY) bench/bench.py --darkroom .build/release/darkroom --photos $(CORPUS)/bench
+	$(PY) bench/bench_service.py --darkroom .build/release/darkroom --photos $(CORPUS)/bench
 
 deps: apt
 

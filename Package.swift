@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -35,7 +36,7 @@ let package = Package(
         // The domain: recipes, variants, operations, and running a recipe on one source.
         .target(
             name: "Pipeline",
-            dependencies: ["Imaging", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Imaging", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Blobs as local files.
         .target(name: "FileStorage", dependencies: ["Pipeline", "Imaging"]),

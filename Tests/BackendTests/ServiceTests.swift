@@ -47,7 +47,7 @@ struct ServiceHarness {
         #expect(record.status == .pending && record.width == 900 && record.height == 600 && record.format == "jpeg")
         #expect(record.originalKey == "originals/\(record.id)/My_Photo_.jpg", "a file name is never a path")
         #expect(try await service.blobs.get(record.originalKey)?.count == record.bytes)
-        #expect(record.sha256 == Digest.sha256Hex(try #require(try await service.blobs.get(record.originalKey))))
+        #expect(record.sha256 == ContentDigest.sha256Hex(try #require(try await service.blobs.get(record.originalKey))))
 
         #expect(try await service.worker.processNext())
         let done = try #require(try await service.store.record(id: record.id))

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Imaging
+import Pipeline
 import Testing
 
 @testable import Server
@@ -38,7 +39,7 @@ import Testing
                 #expect(cached.status == .notModified && cached.body.readableBytes == 0)
             }
             let original = try await client.execute(uri: "/api/images/\(id)/original", method: .get)
-            #expect(Array(buffer: original.body) == photo && original.headers[.eTag] == "\"\(Digest.sha256Hex(photo))\"")
+            #expect(Array(buffer: original.body) == photo && original.headers[.eTag] == "\"\(ContentDigest.sha256Hex(photo))\"")
             #expect(try await client.execute(uri: "/api/images/\(id)/variants/nope", method: .get).status == .notFound)
         }
     }

@@ -63,7 +63,7 @@ public struct Ingestor: Sendable {
         try await blobs.put(key, bytes: bytes, contentType: contentType)
         var record = ImageRecord(
             id: id, filename: String(upload.filename.prefix(255)), recipe: recipe, contentType: contentType, bytes: bytes.count,
-            sha256: Digest.sha256Hex(bytes), originalKey: key)
+            sha256: ContentDigest.sha256Hex(bytes), originalKey: key)
         record.width = header.orientedWidth
         record.height = header.orientedHeight
         record.format = header.format.rawValue

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""`make bench`, service part: Darkroom over HTTP against `darkroom process` on the same photos.
+
+Reports, for the `default` recipe:
+- upload → COMPLETED throughput over HTTP, as a ratio to `darkroom process` on all cores;
+- p50 and p95 upload → COMPLETED latency at concurrency 1 and 4, with completion times taken
+  from the server's own SSE stream;
+- the server's peak RSS.
+"""
+import argparse
+import glob
+import http.client
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+
+class Server:
+    def __init__(self, binary, data):
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--host", "127.0.0.1", "--port", "0", "--data", data],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.port = None
+        deadline = time.time() + 30
+        while time.time() < deadline and self.port is None:
+            line = self.proc.stdout.readline()
+            match = re.search(r"listening on [^:\s]+:(\d+)", line)
+            if match:
+                self.port = int(match.group(1))
+        if self.port is None:
+            self.stop()
+            sys.exit("darkroom serve did not start")
+        threading.Thread(target=self._drain, daemon=True).start()
+        self.completed = {}
+        self.lock = threading.Condition()
+        threading.Thread(target=self._events, daemon=True).start()
+        time.sleep(0.3)
+
+    def _drain(self):
+        for _ in self.proc.stdout:
+            pass
+
+    def _events(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port)
+        conn.request("GET", "/api/events")
+        response = conn.getresponse()
+        for raw in response:
+            line = raw.decode().strip()
+            if line.startswith("data:"):
+                event = json.loads(line[5:])
+                if event["status"] in ("COMPLETED", "FAILED"):
+                    with self.lock:
+                        self.completed[event["id"]] = (event["status"], time.perf_counter())
+                        self.lock.notify_all()
+
+    def upload(self, path):
+        with open(path, "rb") as f:
+            body = f.read()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port)
+        start = time.perf_counter()
+        conn.request("POST", "/api/images?recipe=default", body=body,
+                     headers={"Content-Type": "image/jpeg", "X-Filename": os.path.basename(path)})
+        response = conn.getresponse()
+        payload = json.loads(response.read())
+        conn.close()
+        if response.status != 202:
+            sys.exit(f"upload failed: {response.status} {payload}")
+        return payload["id"], start
+
+    def wait(self, ids, timeout=600):
+        deadline = time.time() + timeout
+        with self.lock:
+            while not all(i in self.completed for i in ids):
+                if not self.lock.wait(timeout=max(0.1, deadline - time.time())) and time.time() > deadline:
+                    sys.exit("timed out waiting for COMPLETED")
+        failed = [i for i in ids if self.completed[i][0] != "COMPLETED"]
+        if failed:
+            sys.exit(f"{len(failed)} images FAILED")
+        return {i: self.completed[i][1] for i in ids}
+
+    def peak_rss_mb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return 0
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def latencies(server, files, concurrency):
+    results = []
+    lock = threading.Lock()
+    queue = list(files)
+
+    def client():
+        while True:
+            with lock:
+                if not queue:
+                    return
+                path = queue.pop()
+            image_id, start = server.upload(path)
+            done = server.wait([image_id])[image_id]
+            with lock:
+                results.append((done - start) * 1000)
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    results.sort()
+    return statistics.median(results), results[min(len(results) - 1, int(round(0.95 * (len(results) - 1))))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--darkroom", required=True)
+    parser.add_argument("--photos", required=True)
+    parser.add_argument("--copies", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    photos = sorted(glob.glob(os.path.join(args.photos, "bench_[0-9]_*.jpg")))
+    files = photos * args.copies
+    cores = os.cpu_count() or 1
+
+    http_rates, process_rates = [], []
+    for r in range(args.rounds):
+        data = tempfile.mkdtemp(prefix="bench-serve-")
+        out = tempfile.mkdtemp(prefix="bench-process-")
+        try:
+            start = time.perf_counter()
+            subprocess.run([args.darkroom, "process", *files, "--out", out, "--jobs", str(cores)], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            process_rates.append(len(files) / (time.perf_counter() - start))
+
+            server = Server(args.darkroom, data)
+            try:
+                start = time.perf_counter()
+                ids = []
+                lock = threading.Lock()
+                queue = list(files)
+
+                def uploader():
+                    while True:
+                        with lock:
+                            if not queue:
+                                return
+                            path = queue.pop()
+                        image_id, _ = server.upload(path)
+                        with lock:
+                            ids.append(image_id)
+
+                threads = [threading.Thread(target=uploader) for _ in range(4)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                server.wait(ids)
+                http_rates.append(len(files) / (time.perf_counter() - start))
+            finally:
+                server.stop()
+        finally:
+            shutil.rmtree(data, ignore_errors=True)
+            shutil.rmtree(out, ignore_errors=True)
+        print(f"  throughput round {r + 1}/{args.rounds} done", flush=True)
+
+    data = tempfile.mkdtemp(prefix="bench-serve-")
+    server = Server(args.darkroom, data)
+    try:
+        lat1 = latencies(server, photos * 2, 1)
+        lat4 = latencies(server, photos * 4, 4)
+        rss = server.peak_rss_mb()
+    finally:
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+    http_rate = statistics.median(http_rates)
+    process_rate = statistics.median(process_rates)
+    print()
+    print(f"{len(files)} photos per throughput run, {args.rounds} rounds, {cores} cores, recipe default")
+    print(f"{'measure':<46} {'value':>12}")
+    print(f"{'darkroom process, images/s (all cores)':<46} {process_rate:>12.2f}")
+    print(f"{'HTTP upload -> COMPLETED, images/s':<46} {http_rate:>12.2f}")
+    print(f"{'ratio HTTP / process (goal >= 0.9)':<46} {http_rate / process_rate:>11.2f}x")
+    print(f"{'latency p50 / p95 at concurrency 1 (ms)':<46} {lat1[0]:>6.0f} / {lat1[1]:<5.0f}")
+    print(f"{'latency p50 / p95 at concurrency 4 (ms)':<46} {lat4[0]:>6.0f} / {lat4[1]:<5.0f}")
+    print(f"{'server peak RSS (MB)':<46} {rss:>12.0f}")
+
+
+if __name__ == "__main__":
+    main()
