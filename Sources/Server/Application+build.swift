@@ -25,8 +25,11 @@ public func buildApplication(_ components: ServiceComponents, logger: Logger = L
         return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
     let api = router.group("api")
+    if let signer = components.signer {
+        api.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys, signer: signer))
+    }
     ImagesController(services: components).addRoutes(to: api)
-    EventsController(events: components.events).addRoutes(to: api)
+    EventsController(events: components.events, signer: components.signer).addRoutes(to: api)
 
     var services: [any Service] = []
     if configuration.runWorkers {

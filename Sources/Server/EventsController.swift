@@ -8,6 +8,7 @@ import Pipeline
 /// proxies from closing an idle stream.
 struct EventsController: Sendable {
     let events: EventBroadcaster
+    let signer: URLSigner?
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("events", use: stream)
@@ -25,7 +26,7 @@ struct EventsController: Sendable {
                 feed.yield(ByteBuffer(string: ": connected\n\n"))
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        for await event in events { feed.yield(Self.frame(event)) }
+                        for await event in events { feed.yield(Self.frame(event, signer: signer)) }
                         feed.finish()
                     }
                     group.addTask {
@@ -42,18 +43,14 @@ struct EventsController: Sendable {
             })
     }
 
-    static func frame(_ event: ImageEvent) -> ByteBuffer {
+    static func frame(_ event: ImageEvent, signer: URLSigner?) -> ByteBuffer {
         struct Payload: Encodable {
             var id: String
             var status: ImageStatus
             var error: String?
             var variants: [ImageResource.Variant]
         }
-        let variants = event.variants.map {
-            ImageResource.Variant(
-                name: $0.name, url: "/api/images/\(event.id)/variants/\($0.name)", width: $0.width, height: $0.height, bytes: $0.bytes,
-                format: $0.format, contentType: $0.contentType)
-        }
+        let variants = ImageResource.variants(event.variants, id: event.id, signer: signer)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json = (try? encoder.encode(Payload(id: event.id, status: event.status, error: event.error, variants: variants))) ?? Data()

@@ -33,7 +33,7 @@ struct ImageResource: ResponseEncodable, Codable, Sendable {
     var originalUrl: String
     var variants: [Variant]
 
-    init(_ record: ImageRecord) {
+    init(_ record: ImageRecord, signer: URLSigner? = nil) {
         id = record.id
         filename = record.filename
         status = record.status
@@ -50,12 +50,21 @@ struct ImageResource: ResponseEncodable, Codable, Sendable {
         error = record.error
         attempts = record.attempts
         url = "/api/images/\(record.id)"
-        originalUrl = "/api/images/\(record.id)/original"
-        variants = record.variants.map {
+        originalUrl = Self.blobURL("/api/images/\(record.id)/original", signer)
+        variants = Self.variants(record.variants, id: record.id, signer: signer)
+    }
+
+    /// Variant URLs, signed when the API needs keys, so an `<img>` tag can load them.
+    static func variants(_ records: [VariantRecord], id: String, signer: URLSigner?) -> [Variant] {
+        records.map {
             Variant(
-                name: $0.name, url: "/api/images/\(record.id)/variants/\($0.name)", width: $0.width, height: $0.height, bytes: $0.bytes,
-                format: $0.format, contentType: $0.contentType)
+                name: $0.name, url: blobURL("/api/images/\(id)/variants/\($0.name)", signer), width: $0.width, height: $0.height,
+                bytes: $0.bytes, format: $0.format, contentType: $0.contentType)
         }
+    }
+
+    static func blobURL(_ path: String, _ signer: URLSigner?) -> String {
+        signer?.sign(path) ?? path
     }
 
     static func timestamp(_ date: Date) -> String {

@@ -40,12 +40,12 @@ struct ImagesController: Sendable {
             await services.doorbell.ring()
             services.metrics.uploaded(records.count)
             if records.count == 1, let record = records.first {
-                var response = try ImageResource(record).response(from: request, context: context)
+                var response = try ImageResource(record, signer: services.signer).response(from: request, context: context)
                 response.status = .accepted
                 response.headers[.location] = "/api/images/\(record.id)"
                 return response
             }
-            var response = try ImageList(images: records.map(ImageResource.init)).response(from: request, context: context)
+            var response = try ImageList(images: records.map { ImageResource($0, signer: services.signer) }).response(from: request, context: context)
             response.status = .accepted
             return response
         } catch let error as IngestError {
@@ -54,7 +54,7 @@ struct ImagesController: Sendable {
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> ImageResource {
-        ImageResource(try await record(context))
+        ImageResource(try await record(context), signer: services.signer)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ImagePage {
@@ -75,7 +75,7 @@ struct ImagesController: Sendable {
         if let cursor, !ImageID.isValid(cursor) { throw APIError.badRequest("cursor is not a value this API returned.") }
         let records = try await services.store.list(status: status, limit: limit + 1, after: cursor)
         let page = Array(records.prefix(limit))
-        return ImagePage(images: page.map(ImageResource.init), nextCursor: records.count > limit ? page.last?.id : nil)
+        return ImagePage(images: page.map { ImageResource($0, signer: services.signer) }, nextCursor: records.count > limit ? page.last?.id : nil)
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -116,7 +116,7 @@ struct ImagesController: Sendable {
         }
         await services.doorbell.ring()
         await services.events.notify(ImageEvent(id: id, status: .pending))
-        var response = try ImageResource(record).response(from: request, context: context)
+        var response = try ImageResource(record, signer: services.signer).response(from: request, context: context)
         response.status = .accepted
         return response
     }

@@ -11,7 +11,8 @@ extension ServerConfiguration {
     /// Every key, for the README and for `--help`.
     public static let keys = [
         "host", "port", "data", "workers.enabled", "workers.count", "queue.maxDepth", "recipes", "limits.maxPixels", "limits.maxBytes",
-        "limits.maxFrames", "limits.formats", "worker.visibilitySeconds", "worker.maxAttempts",
+        "limits.maxFrames", "limits.formats", "worker.visibilitySeconds", "worker.maxAttempts", "auth.apiKeys", "auth.signingKey",
+        "auth.signedUrlSeconds",
     ]
 
     /// Reads the layers. `flags` holds values given on the command line, by key.
@@ -54,6 +55,11 @@ extension ServerConfiguration {
         }
         c.worker.visibility = .seconds(try reader.int("worker.visibilitySeconds") ?? 120)
         c.worker.retry.maxAttempts = try reader.int("worker.maxAttempts") ?? c.worker.retry.maxAttempts
+        if let keys = reader.string("auth.apiKeys") {
+            c.apiKeys = keys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        c.signingKey = reader.string("auth.signingKey")
+        c.signedURLSeconds = try reader.int("auth.signedUrlSeconds") ?? c.signedURLSeconds
         try c.validate()
         return c
     }
@@ -69,6 +75,8 @@ extension ServerConfiguration {
         guard !limits.allowedFormats.isEmpty else { throw ConfigurationError("limits.formats must name at least one format") }
         guard worker.retry.maxAttempts >= 1 else { throw ConfigurationError("worker.maxAttempts must be at least 1") }
         guard !dataDirectory.isEmpty else { throw ConfigurationError("data must name a directory") }
+        guard apiKeys.allSatisfy({ $0.count >= 16 }) else { throw ConfigurationError("auth.apiKeys: every key must be at least 16 characters") }
+        guard signedURLSeconds > 0 else { throw ConfigurationError("auth.signedUrlSeconds must be positive") }
     }
 }
 

@@ -19,6 +19,11 @@ public struct ServerConfiguration: Sendable {
     public var recipesFile: String?
     /// Bearer tokens; when any are set, every /api route requires one.
     public var apiKeys: [String] = []
+    /// The key signed image URLs are made with. When unset, a random key is made at start-up,
+    /// so signed URLs last only as long as the process; set it when several processes serve.
+    public var signingKey: String?
+    /// How long a signed URL stays valid.
+    public var signedURLSeconds = 3600
     public var worker = WorkerSettings()
 
     public init() {}

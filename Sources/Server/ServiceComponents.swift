@@ -14,6 +14,8 @@ public struct ServiceComponents: Sendable {
     public let catalog: RecipeCatalog
     public let ingestor: Ingestor
     public let doorbell: Doorbell
+    /// Signs original and variant URLs when API keys are on; nil when the API is open.
+    let signer: URLSigner?
     let metrics: ServiceMetrics
     let pool: BlockingPool
 
@@ -28,6 +30,12 @@ public struct ServiceComponents: Sendable {
         pool = BlockingPool(threads: max(1, configuration.workerCount))
         doorbell = Doorbell()
         metrics = ServiceMetrics()
+        if configuration.apiKeys.isEmpty {
+            signer = nil
+        } else {
+            let key = configuration.signingKey.map { Array($0.utf8) } ?? (0..<32).map { _ in UInt8.random(in: .min ... .max) }
+            signer = URLSigner(key: key, lifetime: TimeInterval(configuration.signedURLSeconds))
+        }
         ingestor = Ingestor(
             blobs: blobs, metadata: store, queue: store, catalog: catalog, limits: configuration.limits,
             maxQueueDepth: configuration.maxQueueDepth, pool: pool)
