@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -43,11 +44,19 @@ let package = Package(
         // SQLite through its C library: the embedded metadata store and job queue.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "SQLiteBackend", dependencies: ["CSQLite", "Pipeline", "Imaging"]),
+        // Signed webhooks for finished images, over AsyncHTTPClient.
+        .target(
+            name: "Webhooks",
+            dependencies: [
+                "Pipeline", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The HTTP service: REST API, uploads, the event stream, health and metrics.
         .target(
             name: "Server",
             dependencies: [
-                "Pipeline", "Imaging", "FileStorage", "SQLiteBackend",
+                "Pipeline", "Imaging", "FileStorage", "SQLiteBackend", "Webhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -74,7 +83,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Pipeline", "Imaging", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Server", "Pipeline", "Imaging", "Webhooks", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -32,6 +32,7 @@ public func buildApplication(_ components: ServiceComponents, logger: Logger = L
     EventsController(events: components.events, signer: components.signer).addRoutes(to: api)
 
     var services: [any Service] = []
+    if let webhooks = components.webhooks { services.append(webhooks) }
     if configuration.runWorkers {
         services.append(WorkerService(worker: try components.makeWorker(), count: configuration.workerCount))
     }

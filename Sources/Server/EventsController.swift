@@ -44,16 +44,21 @@ struct EventsController: Sendable {
     }
 
     static func frame(_ event: ImageEvent, signer: URLSigner?) -> ByteBuffer {
+        let json = String(decoding: payload(event, signer: signer), as: UTF8.self)
+        return ByteBuffer(string: "id: \(event.id)-\(event.status.rawValue)\nevent: status\ndata: \(json)\n\n")
+    }
+
+    /// The JSON both the event stream and webhooks carry: {id, status, error, variants}.
+    static func payload(_ event: ImageEvent, signer: URLSigner?) -> [UInt8] {
         struct Payload: Encodable {
             var id: String
             var status: ImageStatus
             var error: String?
             var variants: [ImageResource.Variant]
         }
-        let variants = ImageResource.variants(event.variants, id: event.id, signer: signer)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = (try? encoder.encode(Payload(id: event.id, status: event.status, error: event.error, variants: variants))) ?? Data()
-        return ByteBuffer(string: "id: \(event.id)-\(event.status.rawValue)\nevent: status\ndata: \(String(decoding: json, as: UTF8.self))\n\n")
+        let variants = ImageResource.variants(event.variants, id: event.id, signer: signer)
+        return Array((try? encoder.encode(Payload(id: event.id, status: event.status, error: event.error, variants: variants))) ?? Data())
     }
 }

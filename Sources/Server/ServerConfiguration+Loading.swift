@@ -12,7 +12,7 @@ extension ServerConfiguration {
     public static let keys = [
         "host", "port", "data", "workers.enabled", "workers.count", "queue.maxDepth", "recipes", "limits.maxPixels", "limits.maxBytes",
         "limits.maxFrames", "limits.formats", "worker.visibilitySeconds", "worker.maxAttempts", "auth.apiKeys", "auth.signingKey",
-        "auth.signedUrlSeconds",
+        "auth.signedUrlSeconds", "webhooks.urls", "webhooks.secret", "webhooks.maxAttempts",
     ]
 
     /// Reads the layers. `flags` holds values given on the command line, by key.
@@ -60,6 +60,11 @@ extension ServerConfiguration {
         }
         c.signingKey = reader.string("auth.signingKey")
         c.signedURLSeconds = try reader.int("auth.signedUrlSeconds") ?? c.signedURLSeconds
+        if let urls = reader.string("webhooks.urls") {
+            c.webhookURLs = urls.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        c.webhookSecret = reader.string("webhooks.secret")
+        c.webhookMaxAttempts = try reader.int("webhooks.maxAttempts") ?? c.webhookMaxAttempts
         try c.validate()
         return c
     }
@@ -77,6 +82,15 @@ extension ServerConfiguration {
         guard !dataDirectory.isEmpty else { throw ConfigurationError("data must name a directory") }
         guard apiKeys.allSatisfy({ $0.count >= 16 }) else { throw ConfigurationError("auth.apiKeys: every key must be at least 16 characters") }
         guard signedURLSeconds > 0 else { throw ConfigurationError("auth.signedUrlSeconds must be positive") }
+        for url in webhookURLs {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                throw ConfigurationError("webhooks.urls: '\(url)' is not an http or https URL")
+            }
+        }
+        if !webhookURLs.isEmpty && (webhookSecret ?? "").count < 16 {
+            throw ConfigurationError("webhooks.secret must be set, at least 16 characters, when webhooks.urls is")
+        }
+        guard webhookMaxAttempts >= 1 else { throw ConfigurationError("webhooks.maxAttempts must be at least 1") }
     }
 }
 

@@ -25,6 +25,10 @@ public struct ServerConfiguration: Sendable {
     /// How long a signed URL stays valid.
     public var signedURLSeconds = 3600
     public var worker = WorkerSettings()
+    /// URLs that get a signed POST for every finished image.
+    public var webhookURLs: [String] = []
+    public var webhookSecret: String?
+    public var webhookMaxAttempts = 6
 
     public init() {}
 

@@ -3,6 +3,7 @@ import Foundation
 import Imaging
 import Pipeline
 import SQLiteBackend
+import Webhooks
 
 /// The parts of a running service, built once from the configuration and shared by the
 /// controllers and the workers.
@@ -16,6 +17,8 @@ public struct ServiceComponents: Sendable {
     public let doorbell: Doorbell
     /// Signs original and variant URLs when API keys are on; nil when the API is open.
     let signer: URLSigner?
+    /// Signed POSTs for finished images, when webhook URLs are configured.
+    public let webhooks: WebhookNotifier?
     let metrics: ServiceMetrics
     let pool: BlockingPool
 
@@ -36,6 +39,16 @@ public struct ServiceComponents: Sendable {
             let key = configuration.signingKey.map { Array($0.utf8) } ?? (0..<32).map { _ in UInt8.random(in: .min ... .max) }
             signer = URLSigner(key: key, lifetime: TimeInterval(configuration.signedURLSeconds))
         }
+        if configuration.webhookURLs.isEmpty {
+            webhooks = nil
+        } else {
+            let signer = self.signer
+            webhooks = WebhookNotifier(
+                settings: WebhookSettings(
+                    urls: configuration.webhookURLs, secret: configuration.webhookSecret ?? "",
+                    retry: RetryPolicy(maxAttempts: configuration.webhookMaxAttempts)),
+                render: { EventsController.payload($0, signer: signer) })
+        }
         ingestor = Ingestor(
             blobs: blobs, metadata: store, queue: store, catalog: catalog, limits: configuration.limits,
             maxQueueDepth: configuration.maxQueueDepth, pool: pool)
@@ -44,7 +57,8 @@ public struct ServiceComponents: Sendable {
     /// A worker over these components.
     public func makeWorker() throws -> Worker {
         try Worker(
-            blobs: blobs, metadata: store, queue: store, notifier: events, catalog: catalog, limits: configuration.limits, pool: pool,
+            blobs: blobs, metadata: store, queue: store, notifier: NotifierFanOut([events] + (webhooks.map { [$0] } ?? [])), catalog: catalog,
+            limits: configuration.limits, pool: pool,
             settings: configuration.worker, doorbell: doorbell, observer: metrics)
     }
 }
