@@ -32,7 +32,10 @@ enum SQLiteSchema {
             lease_token TEXT, state TEXT NOT NULL DEFAULT 'ready', reason TEXT, created_at REAL NOT NULL);
         CREATE INDEX jobs_ready ON jobs(state, visible_at, id);
         CREATE INDEX jobs_by_image ON jobs(image_id);
+        """,
         """
+        CREATE TABLE idempotency_keys (key TEXT PRIMARY KEY, image_ids TEXT, created_at REAL NOT NULL);
+        """,
     ]
 
     static func migrate(_ db: SQLiteConnection) throws {

@@ -32,25 +32,47 @@ struct ImagesController: Sendable {
             throw APIError(.contentTooLarge, code: "file_too_large", message: "The upload is larger than the limit of \(limit) bytes.")
         }
         let files = try UploadBody.files(from: Array(buffer: body), headers: request.headers)
+        let idempotencyKey = request.headers[HTTPField.Name("Idempotency-Key")!]
+        if let key = idempotencyKey {
+            guard (1...255).contains(key.count) else { throw APIError.badRequest("Idempotency-Key must have 1 to 255 characters.") }
+            switch try await services.store.claimIdempotencyKey(key) {
+            case .claimed:
+                break
+            case .inProgress:
+                throw APIError(.conflict, code: "idempotency_key_in_use", message: "A request with this Idempotency-Key is still being processed.")
+            case .completed(let ids):
+                var records: [ImageRecord] = []
+                for id in ids { if let record = try await services.store.record(id: id) { records.append(record) } }
+                return try accepted(records, request: request, context: context)
+            }
+        }
         do {
             // Every file is checked before any is stored, so a bad file refuses the whole request.
             for file in files { try await services.ingestor.check(file, recipe: recipe) }
             var records: [ImageRecord] = []
             for file in files { records.append(try await services.ingestor.ingest(file, recipe: recipe)) }
+            if let key = idempotencyKey { try await services.store.completeIdempotencyKey(key, imageIDs: records.map(\.id)) }
             await services.doorbell.ring()
             services.metrics.uploaded(records.count)
-            if records.count == 1, let record = records.first {
-                var response = try ImageResource(record, signer: services.signer).response(from: request, context: context)
-                response.status = .accepted
-                response.headers[.location] = "/api/images/\(record.id)"
-                return response
-            }
-            var response = try ImageList(images: records.map { ImageResource($0, signer: services.signer) }).response(from: request, context: context)
-            response.status = .accepted
-            return response
-        } catch let error as IngestError {
-            throw APIError.from(error)
+            return try accepted(records, request: request, context: context)
+        } catch {
+            if let key = idempotencyKey { try? await services.store.releaseIdempotencyKey(key) }
+            if let error = error as? IngestError { throw APIError.from(error) }
+            throw error
         }
+    }
+
+    /// 202 with the image object (and its Location), or `{"images": [...]}` for several.
+    private func accepted(_ records: [ImageRecord], request: Request, context: AppRequestContext) throws -> Response {
+        if records.count == 1, let record = records.first {
+            var response = try ImageResource(record, signer: services.signer).response(from: request, context: context)
+            response.status = .accepted
+            response.headers[.location] = "/api/images/\(record.id)"
+            return response
+        }
+        var response = try ImageList(images: records.map { ImageResource($0, signer: services.signer) }).response(from: request, context: context)
+        response.status = .accepted
+        return response
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> ImageResource {

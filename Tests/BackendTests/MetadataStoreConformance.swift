@@ -93,6 +93,22 @@ enum Stores {
     }
 }
 
+@Suite struct IdempotencyConformance {
+    @Test(arguments: Stores.all.indices)
+    func aKeyIsClaimedOnceCompletedOrReleased(_ index: Int) async throws {
+        let (metadata, _) = try await Stores.all[index]()
+        #expect(try await metadata.claimIdempotencyKey("k1") == .claimed)
+        #expect(try await metadata.claimIdempotencyKey("k1") == .inProgress)
+        try await metadata.completeIdempotencyKey("k1", imageIDs: ["a", "b"])
+        #expect(try await metadata.claimIdempotencyKey("k1") == .completed(["a", "b"]))
+        #expect(try await metadata.claimIdempotencyKey("k2") == .claimed)
+        try await metadata.releaseIdempotencyKey("k2")
+        #expect(try await metadata.claimIdempotencyKey("k2") == .claimed, "a released key can be used again")
+        try await metadata.releaseIdempotencyKey("k1")
+        #expect(try await metadata.claimIdempotencyKey("k1") == .completed(["a", "b"]), "a completed key is never released")
+    }
+}
+
 @Suite struct JobQueueConformance {
     @Test(arguments: Stores.all.indices)
     func aLeasedJobIsInvisibleUntilItsLeaseExpires(_ index: Int) async throws {

@@ -74,6 +74,28 @@ import Testing
         }
     }
 
+    @Test func anIdempotencyKeyMakesARepeatedUploadReturnTheSameImage() async throws {
+        let fixture = try await ServerFixture()
+        let photo = try ServerFixture.photo(width: 60, height: 40)
+        try await fixture.test { client in
+            let headers: HTTPFields = [.contentType: "image/jpeg", HTTPField.Name("Idempotency-Key")!: "upload-7f3a"]
+            let first = try await client.execute(uri: "/api/images", method: .post, headers: headers, body: ByteBuffer(bytes: photo))
+            let again = try await client.execute(uri: "/api/images", method: .post, headers: headers, body: ByteBuffer(bytes: photo))
+            #expect(first.status == .accepted && again.status == .accepted)
+            let (a, b) = (try ServerFixture.json(first)["id"] as? String, try ServerFixture.json(again)["id"] as? String)
+            #expect(a != nil && a == b)
+            let list = try ServerFixture.json(try await client.execute(uri: "/api/images", method: .get))
+            #expect((list["images"] as? [Any])?.count == 1)
+
+            // A refused upload frees its key, so the client can retry with it.
+            let badHeaders: HTTPFields = [.contentType: "image/jpeg", HTTPField.Name("Idempotency-Key")!: "upload-8b2c"]
+            #expect(try await client.execute(uri: "/api/images", method: .post, headers: badHeaders, body: ByteBuffer(string: "nope")).status == .unsupportedMediaType)
+            #expect(try await client.execute(uri: "/api/images", method: .post, headers: badHeaders, body: ByteBuffer(bytes: photo)).status == .accepted)
+            let tooLong: HTTPFields = [.contentType: "image/jpeg", HTTPField.Name("Idempotency-Key")!: String(repeating: "k", count: 300)]
+            #expect(try await client.execute(uri: "/api/images", method: .post, headers: tooLong, body: ByteBuffer(bytes: photo)).status == .badRequest)
+        }
+    }
+
     @Test func listIsNewestFirstAndPaginates() async throws {
         let fixture = try await ServerFixture()
         let photo = try ServerFixture.photo(width: 40, height: 30)

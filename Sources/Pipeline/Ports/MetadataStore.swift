@@ -51,6 +51,25 @@ public protocol MetadataStore: Sendable {
 
     /// Removes the record; returns it as it was, or nil when there was none.
     func delete(id: String) async throws -> ImageRecord?
+
+    /// Claims an `Idempotency-Key` before an upload is processed. Claims older than a day lapse.
+    func claimIdempotencyKey(_ key: String) async throws -> IdempotencyClaim
+
+    /// Records which images the claimed key's upload made.
+    func completeIdempotencyKey(_ key: String, imageIDs: [String]) async throws
+
+    /// Gives a claim up after its upload failed, so the client may retry with the same key.
+    func releaseIdempotencyKey(_ key: String) async throws
+}
+
+/// What claiming an `Idempotency-Key` found.
+public enum IdempotencyClaim: Sendable, Equatable {
+    /// The key is new and now held by this request.
+    case claimed
+    /// Another request with this key is still being processed.
+    case inProgress
+    /// A request with this key already made these images.
+    case completed([String])
 }
 
 extension MetadataStore {
