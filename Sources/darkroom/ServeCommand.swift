@@ -23,6 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A YAML file of extra recipes.") var recipes: String?
     @Option(help: "Worker tasks (default: the number of cores).") var workers: Int?
     @Flag(help: "Serve the API only; another process runs `darkroom worker`.") var noWorkers = false
+    @Option(help: "Log format: json (one object per line) or text.") var logFormat: String = "json"
 
     func run() async throws {
         var flags: [String: ConfigContent] = [:]
@@ -38,11 +39,13 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
+        guard ["json", "text"].contains(logFormat) else { throw ValidationError("--log-format must be json or text") }
+        if logFormat == "json" { LoggingSystem.bootstrap(JSONLogHandler.init) }
         var logger = Logger(label: "darkroom")
         logger.logLevel = .info
         let components = try await ServiceComponents(configuration: settings)
         let app = try buildApplication(components, logger: logger)
-        logger.info("Darkroom listening", metadata: ["address": "\(settings.host):\(settings.port)", "data": "\(settings.dataDirectory)"])
+        logger.info("Darkroom starting", metadata: ["address": "\(settings.host):\(settings.port)", "data": "\(settings.dataDirectory)"])
         try await app.runService()
     }
 }

@@ -10,9 +10,9 @@ final class ServerProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var log = ""
 
-    init(data: String, environment: [String: String] = [:]) throws {
+    init(data: String, environment: [String: String] = [:], arguments: [String] = []) throws {
         process.executableURL = CommandRunner.binary
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--data", data, "--workers", "2"]
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--data", data, "--workers", "2"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe
@@ -40,6 +40,14 @@ final class ServerProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         throw ServerProcessError(message: "the server did not start: \(lock.withLock { log })")
+    }
+
+    /// Sends SIGTERM and waits up to `timeout` for the process to exit; its exit status, or nil.
+    func terminate(timeout: Duration) async throws -> Int32? {
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        return process.isRunning ? nil : process.terminationStatus
     }
 
     func kill9() {
@@ -115,6 +123,42 @@ enum Curl {
         let large = try Curl.run(["-o", data + "/large.jpg", "-w", "%{http_code}", "http://127.0.0.1:\(port)/api/images/\(ids[0])/variants/large"])
         #expect(large == "200")
         #expect(try ImageSource.open([UInt8](Data(contentsOf: URL(fileURLWithPath: data + "/large.jpg")))).header.width == 1600)
+    }
+}
+
+@Suite(.serialized) struct ServeLifecycleTests {
+    @Test func sigtermStopsCleanlyAndAWorkerProcessFinishesTheQueue() async throws {
+        let data = try CommandRunner.temporaryDirectory()
+        let photo = data + "/photo.jpg"
+        try CommandRunner.writePhoto(photo, width: 1600, height: 1200)
+        // An API-only server: uploads queue up, nothing processes them.
+        let api = try ServerProcess(data: data + "/service", arguments: ["--no-workers"])
+        let port = try await api.port()
+        var ids: [String] = []
+        for _ in 0..<4 {
+            ids.append(try #require(try Curl.json(["-H", "Content-Type: image/jpeg", "--data-binary", "@\(photo)", "http://127.0.0.1:\(port)/api/images"])["id"] as? String))
+        }
+        let pending = try Curl.json(["http://127.0.0.1:\(port)/api/images?status=PENDING"])
+        #expect((pending["images"] as? [Any])?.count == 4)
+
+        // `darkroom worker` on the same data directory processes them.
+        let worker = Process()
+        worker.executableURL = CommandRunner.binary
+        worker.arguments = ["worker", "--data", data + "/service", "--workers", "2"]
+        worker.standardOutput = FileHandle.nullDevice
+        try worker.run()
+        var completed = 0
+        for _ in 0..<300 where completed < 4 {
+            try await Task.sleep(for: .milliseconds(100))
+            completed = ((try Curl.json(["http://127.0.0.1:\(port)/api/images?status=COMPLETED"]))["images"] as? [Any])?.count ?? 0
+        }
+        #expect(completed == 4)
+        kill(worker.processIdentifier, SIGTERM)
+        for _ in 0..<100 where worker.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!worker.isRunning && worker.terminationStatus == 0, "the worker stops on SIGTERM")
+
+        let status = try await api.terminate(timeout: .seconds(20))
+        #expect(status == 0, "the server stops on SIGTERM with status 0")
     }
 }
 
