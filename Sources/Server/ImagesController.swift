@@ -48,9 +48,12 @@ struct ImagesController: Sendable {
         }
         do {
             // Every file is checked before any is stored, so a bad file refuses the whole request.
-            for file in files { try await services.ingestor.check(file, recipe: recipe) }
+            var headers: [ImageHeader] = []
+            for file in files { headers.append(try await services.ingestor.check(file, recipe: recipe)) }
             var records: [ImageRecord] = []
-            for file in files { records.append(try await services.ingestor.ingest(file, recipe: recipe)) }
+            for (file, header) in zip(files, headers) {
+                records.append(try await services.ingestor.store(file, recipe: recipe, header: header))
+            }
             if let key = idempotencyKey { try await services.store.completeIdempotencyKey(key, imageIDs: records.map(\.id)) }
             await services.doorbell.ring()
             services.metrics.uploaded(records.count)

@@ -54,8 +54,14 @@ public struct Ingestor: Sendable {
         }
     }
 
+    /// `check`, then `store`.
     public func ingest(_ upload: Upload, recipe: String) async throws -> ImageRecord {
-        let header = try await check(upload, recipe: recipe)
+        try await store(upload, recipe: recipe, header: try await check(upload, recipe: recipe))
+    }
+
+    /// Stores an upload that `check` accepted, with the header `check` returned: the original
+    /// durably, then the record and its job together.
+    public func store(_ upload: Upload, recipe: String, header: ImageHeader) async throws -> ImageRecord {
         let bytes = upload.bytes
         let id = ImageID.generate()
         let key = BlobKeys.original(id: id, filename: upload.filename)
