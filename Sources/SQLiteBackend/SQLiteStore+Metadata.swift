@@ -8,7 +8,8 @@ extension SQLiteStore: MetadataStore {
     public func insert(_ record: ImageRecord) async throws {
         let values = try Self.values(of: record)
         try await database.perform { db in
-            try db.execute("INSERT INTO images (\(Self.columns)) VALUES (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))", values)
+            try db.execute(
+                "INSERT INTO images (\(Self.columns)) VALUES (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))", values)
         }
     }
 
@@ -25,7 +26,8 @@ extension SQLiteStore: MetadataStore {
         let values = try Self.values(of: record)
         try await database.perform { db in
             try db.transaction {
-                try db.execute("INSERT INTO images (\(Self.columns)) VALUES (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))", values)
+                try db.execute(
+                    "INSERT INTO images (\(Self.columns)) VALUES (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))", values)
                 try Self.enqueue(job, on: db)
             }
         }
@@ -63,8 +65,11 @@ extension SQLiteStore: MetadataStore {
                 UPDATE images SET status = 'COMPLETED', width = ?, height = ?, format = ?, variants = ?, completed_at = ?, updated_at = ?, error = NULL
                 WHERE id = ? AND generation = ? AND status = 'PROCESSING'
                 """,
-                [.integer(Int64(result.width)), .integer(Int64(result.height)), .text(result.format), .text(variants), .real(now), .real(now), .text(id),
-                 .integer(Int64(generation))]) == 1
+                [
+                    .integer(Int64(result.width)), .integer(Int64(result.height)), .text(result.format), .text(variants), .real(now), .real(now),
+                    .text(id),
+                    .integer(Int64(generation)),
+                ]) == 1
         }
     }
 

@@ -20,7 +20,8 @@ public func buildApplication(_ components: ServiceComponents, logger: Logger = L
             body: .init(byteBuffer: ByteBuffer(string: components.metrics.render(queueDepth: depth))))
     }
     router.get("openapi.yaml") { _, _ in
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"), let text = try? String(contentsOf: url, encoding: .utf8) else {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"), let text = try? String(contentsOf: url, encoding: .utf8)
+        else {
             throw APIError.notFound("The OpenAPI document")
         }
         return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: text)))

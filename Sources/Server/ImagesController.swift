@@ -169,7 +169,9 @@ struct ImagesController: Sendable {
 
     private func blobResponse(_ request: Request, key: String, contentType: String, etag: String, cacheControl: String) async throws -> Response {
         var headers: HTTPFields = [.eTag: etag, .cacheControl: cacheControl]
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }) {
+        if let match = request.headers[.ifNoneMatch],
+            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" })
+        {
             return Response(status: .notModified, headers: headers)
         }
         guard let bytes = try await services.blobs.get(key) else { throw APIError.notFound("The stored file") }

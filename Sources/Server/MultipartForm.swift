@@ -1,3 +1,5 @@
+import Foundation
+
 /// A multipart/form-data body split into its parts. The whole body is already in memory (it was
 /// collected under the upload limit), so parsing is a bounded scan with no recursion.
 struct MultipartForm {
@@ -79,5 +81,3 @@ struct MultipartError: Error {
     var reason: String
     init(_ reason: String) { self.reason = reason }
 }
-
-import Foundation

@@ -20,7 +20,10 @@ extension ServerConfiguration {
         var providers: [any ConfigProvider] = [
             InMemoryProvider(
                 name: "flags",
-                values: Dictionary(uniqueKeysWithValues: flags.map { (AbsoluteConfigKey($0.key.split(separator: ".").map(String.init)), ConfigValue($0.value, isSecret: false)) })),
+                values: Dictionary(
+                    uniqueKeysWithValues: flags.map {
+                        (AbsoluteConfigKey($0.key.split(separator: ".").map(String.init)), ConfigValue($0.value, isSecret: false))
+                    })),
             EnvironmentVariablesProvider().prefixKeys(with: ["darkroom"]),
         ]
         let path = file ?? (FileManager.default.fileExists(atPath: "darkroom.yaml") ? "darkroom.yaml" : nil)

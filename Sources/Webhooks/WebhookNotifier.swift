@@ -71,10 +71,13 @@ public final class WebhookNotifier: Notifier, Service {
             request.headers.add(name: "X-Darkroom-Delivery", value: delivery)
             request.headers.add(name: "X-Darkroom-Attempt", value: String(attempt))
             request.headers.add(name: "X-Darkroom-Timestamp", value: timestamp)
-            request.headers.add(name: "X-Darkroom-Signature", value: "sha256=" + Self.signature(secret: settings.secret, timestamp: timestamp, body: body))
+            request.headers.add(
+                name: "X-Darkroom-Signature", value: "sha256=" + Self.signature(secret: settings.secret, timestamp: timestamp, body: body))
             request.body = .bytes(ByteBuffer(bytes: body))
             let seconds = Int64(settings.timeout.components.seconds)
-            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(max(1, seconds))), (200..<300).contains(response.status.code) {
+            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(max(1, seconds))),
+                (200..<300).contains(response.status.code)
+            {
                 return
             }
             if attempt < settings.retry.maxAttempts {

@@ -9,7 +9,8 @@ struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Run workers only, beside a `darkroom serve --no-workers` on the same data.",
-        discussion: "Takes the same configuration as `serve`. Status events reach the API's event stream only from in-process workers; webhooks are sent from here."
+        discussion:
+            "Takes the same configuration as `serve`. Status events reach the API's event stream only from in-process workers; webhooks are sent from here."
     )
 
     @Option(help: "Where images and the database live (default ./data).") var data: String?

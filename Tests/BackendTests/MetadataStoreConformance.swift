@@ -10,13 +10,16 @@ enum Stores {
     typealias Factory = @Sendable () async throws -> (any MetadataStore, any JobQueue)
     static let all: [Factory] = [
         {
-            let store = try await SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("db-\(UUID().uuidString).sqlite").path)
+            let store = try await SQLiteStore(
+                path: FileManager.default.temporaryDirectory.appendingPathComponent("db-\(UUID().uuidString).sqlite").path)
             return (store, store)
         }
     ]
 
     static func record(_ id: String = ImageID.generate(), filename: String = "a.jpg") -> ImageRecord {
-        ImageRecord(id: id, filename: filename, recipe: "default", contentType: "image/jpeg", bytes: 10, sha256: "abc", originalKey: "originals/\(id)/\(filename)")
+        ImageRecord(
+            id: id, filename: filename, recipe: "default", contentType: "image/jpeg", bytes: 10, sha256: "abc",
+            originalKey: "originals/\(id)/\(filename)")
     }
 }
 
@@ -39,12 +42,17 @@ enum Stores {
         let (metadata, _) = try await Stores.all[index]()
         let record = Stores.record()
         try await metadata.insert(record)
-        #expect(try await metadata.complete(id: record.id, generation: 1, with: CompletedImage(width: 1, height: 1, format: "jpeg", variants: [])) == false,
-                "PENDING cannot jump to COMPLETED")
+        #expect(
+            try await metadata.complete(id: record.id, generation: 1, with: CompletedImage(width: 1, height: 1, format: "jpeg", variants: []))
+                == false,
+            "PENDING cannot jump to COMPLETED")
         #expect(try await metadata.markProcessing(id: record.id, generation: 2, attempts: 1) == false, "wrong generation")
         #expect(try await metadata.markProcessing(id: record.id, generation: 1, attempts: 1))
-        let variant = VariantRecord(name: "large", key: "variants/x/large.jpg", width: 10, height: 5, bytes: 99, format: "jpeg", contentType: "image/jpeg")
-        #expect(try await metadata.complete(id: record.id, generation: 1, with: CompletedImage(width: 20, height: 10, format: "jpeg", variants: [variant])))
+        let variant = VariantRecord(
+            name: "large", key: "variants/x/large.jpg", width: 10, height: 5, bytes: 99, format: "jpeg", contentType: "image/jpeg")
+        #expect(
+            try await metadata.complete(
+                id: record.id, generation: 1, with: CompletedImage(width: 20, height: 10, format: "jpeg", variants: [variant])))
         let done = try #require(try await metadata.record(id: record.id))
         #expect(done.status == .completed && done.variants == [variant] && done.attempts == 1 && done.completedAt != nil)
         #expect(try await metadata.markProcessing(id: record.id, generation: 1, attempts: 2) == false, "COMPLETED never moves back")

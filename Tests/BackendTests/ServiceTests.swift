@@ -43,7 +43,8 @@ struct ServiceHarness {
     @Test func anUploadIsStoredRecordedProcessedAndAnnounced() async throws {
         let service = try await ServiceHarness()
         let stream = service.events.subscribe()
-        let record = try await service.ingestor.ingest(Upload(filename: "../../etc/My Photo!.jpg", bytes: try ServiceHarness.photo()), recipe: "default")
+        let record = try await service.ingestor.ingest(
+            Upload(filename: "../../etc/My Photo!.jpg", bytes: try ServiceHarness.photo()), recipe: "default")
         #expect(record.status == .pending && record.width == 900 && record.height == 600 && record.format == "jpeg")
         #expect(record.originalKey == "originals/\(record.id)/My_Photo_.jpg", "a file name is never a path")
         #expect(try await service.blobs.get(record.originalKey)?.count == record.bytes)
@@ -61,7 +62,10 @@ struct ServiceHarness {
         var seen: [ImageStatus] = []
         for await event in stream {
             seen.append(event.status)
-            if event.status.isFinal { #expect(event.variants.count == 3); break }
+            if event.status.isFinal {
+                #expect(event.variants.count == 3)
+                break
+            }
         }
         #expect(seen == [.processing, .completed])
         #expect(try await service.worker.processNext() == false, "the queue is empty")
@@ -101,7 +105,8 @@ struct ServiceHarness {
 
     @Test func aJobPastItsAttemptsFailsTheImage() async throws {
         let service = try await ServiceHarness(maxAttempts: 2, visibility: .milliseconds(1))
-        let record = try await service.ingestor.ingest(Upload(filename: "a.jpg", bytes: try ServiceHarness.photo(width: 60, height: 40)), recipe: "default")
+        let record = try await service.ingestor.ingest(
+            Upload(filename: "a.jpg", bytes: try ServiceHarness.photo(width: 60, height: 40)), recipe: "default")
         // Two workers "crash" holding the job: their leases expire unacknowledged.
         for _ in 0..<2 {
             _ = try #require(try await service.store.lease(for: .milliseconds(1)))
@@ -114,7 +119,8 @@ struct ServiceHarness {
 
     @Test func aCrashedWorkersJobComesBackAndCompletes() async throws {
         let service = try await ServiceHarness(visibility: .milliseconds(200))
-        let record = try await service.ingestor.ingest(Upload(filename: "a.jpg", bytes: try ServiceHarness.photo(width: 300, height: 200)), recipe: "grayscale")
+        let record = try await service.ingestor.ingest(
+            Upload(filename: "a.jpg", bytes: try ServiceHarness.photo(width: 300, height: 200)), recipe: "grayscale")
         _ = try #require(try await service.store.lease(for: .milliseconds(200)))  // the worker that dies
         #expect(try await service.worker.processNext() == false)
         try await Task.sleep(for: .milliseconds(300))
@@ -125,7 +131,8 @@ struct ServiceHarness {
 
     @Test func reprocessRunsANewRecipeAndStaleJobsAreSkipped() async throws {
         let service = try await ServiceHarness()
-        let record = try await service.ingestor.ingest(Upload(filename: "a.jpg", bytes: try ServiceHarness.photo(width: 300, height: 200)), recipe: "default")
+        let record = try await service.ingestor.ingest(
+            Upload(filename: "a.jpg", bytes: try ServiceHarness.photo(width: 300, height: 200)), recipe: "default")
         _ = try await service.store.restart(id: record.id, recipe: "pixelate", enqueuingInto: service.store)
         #expect(try await service.worker.processNext())  // the first generation's job: skipped
         #expect(try await service.worker.processNext())
@@ -139,7 +146,10 @@ struct ServiceHarness {
         let service = try await ServiceHarness()
         var ids: [String] = []
         for n in 0..<12 {
-            ids.append(try await service.ingestor.ingest(Upload(filename: "p\(n).jpg", bytes: try ServiceHarness.photo(width: 200, height: 150)), recipe: "default").id)
+            ids.append(
+                try await service.ingestor.ingest(
+                    Upload(filename: "p\(n).jpg", bytes: try ServiceHarness.photo(width: 200, height: 150)), recipe: "default"
+                ).id)
         }
         let workers = Task {
             await withTaskGroup(of: Void.self) { group in

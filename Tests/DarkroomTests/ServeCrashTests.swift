@@ -92,7 +92,9 @@ enum Curl {
         var port = try await server!.port()
         var ids: [String] = []
         for n in 0..<12 {
-            let answer = try Curl.json(["-H", "Content-Type: image/jpeg", "-H", "X-Filename: p\(n).jpg", "--data-binary", "@\(photo)", "http://127.0.0.1:\(port)/api/images"])
+            let answer = try Curl.json([
+                "-H", "Content-Type: image/jpeg", "-H", "X-Filename: p\(n).jpg", "--data-binary", "@\(photo)", "http://127.0.0.1:\(port)/api/images",
+            ])
             ids.append(try #require(answer["id"] as? String))
         }
         // Wait until work is under way, then kill the server without warning.
@@ -101,7 +103,8 @@ enum Curl {
             if !((processing["images"] as? [Any]) ?? []).isEmpty { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        let completedBeforeKill = ((try Curl.json(["http://127.0.0.1:\(port)/api/images?status=COMPLETED&limit=100"]))["images"] as? [Any])?.count ?? 0
+        let completedBeforeKill =
+            ((try Curl.json(["http://127.0.0.1:\(port)/api/images?status=COMPLETED&limit=100"]))["images"] as? [Any])?.count ?? 0
         server!.kill9()
         server = nil
         #expect(completedBeforeKill < ids.count, "the kill must land mid-batch to mean anything")
@@ -111,7 +114,8 @@ enum Curl {
         var statuses: [String: String] = [:]
         for _ in 0..<600 {
             let page = try Curl.json(["http://127.0.0.1:\(port)/api/images?limit=100"])
-            statuses = Dictionary(uniqueKeysWithValues: ((page["images"] as? [[String: Any]]) ?? []).map { ($0["id"] as? String ?? "", $0["status"] as? String ?? "") })
+            statuses = Dictionary(
+                uniqueKeysWithValues: ((page["images"] as? [[String: Any]]) ?? []).map { ($0["id"] as? String ?? "", $0["status"] as? String ?? "") })
             if statuses.count == ids.count && statuses.values.allSatisfy({ $0 == "COMPLETED" }) { break }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -136,7 +140,10 @@ enum Curl {
         let port = try await api.port()
         var ids: [String] = []
         for _ in 0..<4 {
-            ids.append(try #require(try Curl.json(["-H", "Content-Type: image/jpeg", "--data-binary", "@\(photo)", "http://127.0.0.1:\(port)/api/images"])["id"] as? String))
+            ids.append(
+                try #require(
+                    try Curl.json(["-H", "Content-Type: image/jpeg", "--data-binary", "@\(photo)", "http://127.0.0.1:\(port)/api/images"])["id"]
+                        as? String))
         }
         let pending = try Curl.json(["http://127.0.0.1:\(port)/api/images?status=PENDING"])
         #expect((pending["images"] as? [Any])?.count == 4)

@@ -39,7 +39,8 @@ import Testing
         let photo = try ServerFixture.photo(width: 300, height: 200)
         try await fixture.test { client in
             let auth: HTTPFields = [.authorization: "Bearer \(Self.key)"]
-            let upload = try await client.execute(uri: "/api/images", method: .post, headers: auth + [.contentType: "image/jpeg"], body: ByteBuffer(bytes: photo))
+            let upload = try await client.execute(
+                uri: "/api/images", method: .post, headers: auth + [.contentType: "image/jpeg"], body: ByteBuffer(bytes: photo))
             let id = try #require(try ServerFixture.json(upload)["id"] as? String)
             try await fixture.drain()
             let image = try ServerFixture.json(try await client.execute(uri: "/api/images/\(id)", method: .get, headers: auth))

@@ -20,23 +20,45 @@ import Testing
 
     static let cases: [Case] = {
         let photo = (try? ServerFixture.photo(width: 200, height: 100)) ?? []
-        let bomb: [UInt8] = Array("GIF89a".utf8) + [0xFF, 0xFF, 0xFF, 0xFF, 0x80, 0, 0, 0, 0, 0, 255, 255, 255, 0x2C, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 2, 2, 0x44, 1, 0, 0x3B]
+        let bomb: [UInt8] =
+            Array("GIF89a".utf8) + [
+                0xFF, 0xFF, 0xFF, 0xFF, 0x80, 0, 0, 0, 0, 0, 255, 255, 255, 0x2C, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 2, 2, 0x44, 1, 0, 0x3B,
+            ]
         return [
-            Case(name: "not an image", contentType: "image/png", body: Array("hello, world".utf8), status: .unsupportedMediaType, code: "unsupported_format"),
-            Case(name: "SVG", contentType: "image/svg+xml", body: Array("<svg xmlns='http://www.w3.org/2000/svg'/>".utf8), status: .unsupportedMediaType, code: "unsupported_format"),
+            Case(
+                name: "not an image", contentType: "image/png", body: Array("hello, world".utf8), status: .unsupportedMediaType,
+                code: "unsupported_format"),
+            Case(
+                name: "SVG", contentType: "image/svg+xml", body: Array("<svg xmlns='http://www.w3.org/2000/svg'/>".utf8),
+                status: .unsupportedMediaType, code: "unsupported_format"),
             Case(name: "empty body", contentType: "image/jpeg", body: [], status: .badRequest, code: "empty_input"),
-            Case(name: "truncated header", contentType: "image/jpeg", body: Array(photo.prefix(20)), status: .unprocessableContent, code: "corrupt_image"),
+            Case(
+                name: "truncated header", contentType: "image/jpeg", body: Array(photo.prefix(20)), status: .unprocessableContent,
+                code: "corrupt_image"),
             Case(name: "pixel bomb", contentType: "image/gif", body: bomb, status: .unprocessableContent, code: "too_many_pixels"),
-            Case(name: "bad base64", contentType: "text/plain", body: Array("%%% not base64 %%%".utf8), status: .unprocessableContent, code: "invalid_base64"),
+            Case(
+                name: "bad base64", contentType: "text/plain", body: Array("%%% not base64 %%%".utf8), status: .unprocessableContent,
+                code: "invalid_base64"),
             Case(name: "bad JSON", contentType: "application/json", body: Array("{\"data\": ".utf8), status: .badRequest, code: "bad_request"),
-            Case(name: "JSON without data", contentType: "application/json", body: Array("{\"filename\": \"a\"}".utf8), status: .badRequest, code: "bad_request"),
-            Case(name: "multipart without boundary", contentType: "multipart/form-data", body: Array("x".utf8), status: .badRequest, code: "bad_request"),
-            Case(name: "malformed multipart", contentType: "multipart/form-data; boundary=abc", body: Array("--abc\r\nno end".utf8), status: .badRequest, code: "bad_request"),
+            Case(
+                name: "JSON without data", contentType: "application/json", body: Array("{\"filename\": \"a\"}".utf8), status: .badRequest,
+                code: "bad_request"),
+            Case(
+                name: "multipart without boundary", contentType: "multipart/form-data", body: Array("x".utf8), status: .badRequest,
+                code: "bad_request"),
+            Case(
+                name: "malformed multipart", contentType: "multipart/form-data; boundary=abc", body: Array("--abc\r\nno end".utf8),
+                status: .badRequest, code: "bad_request"),
             Case(
                 name: "multipart without a file field", contentType: "multipart/form-data; boundary=abc",
-                body: Array("--abc\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--abc--\r\n".utf8), status: .badRequest, code: "bad_request"),
-            Case(name: "unknown recipe", uri: "/api/images?recipe=sepia", contentType: "image/jpeg", body: photo, status: .unprocessableContent, code: "unknown_recipe"),
-            Case(name: "wrong framing type", contentType: "application/xml", body: photo, status: .unsupportedMediaType, code: "unsupported_media_type"),
+                body: Array("--abc\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--abc--\r\n".utf8), status: .badRequest,
+                code: "bad_request"),
+            Case(
+                name: "unknown recipe", uri: "/api/images?recipe=sepia", contentType: "image/jpeg", body: photo, status: .unprocessableContent,
+                code: "unknown_recipe"),
+            Case(
+                name: "wrong framing type", contentType: "application/xml", body: photo, status: .unsupportedMediaType, code: "unsupported_media_type"
+            ),
         ]
     }()
 
@@ -44,7 +66,8 @@ import Testing
     func badUploadsAreRefusedCleanly(_ bad: Case) async throws {
         let fixture = try await ServerFixture()
         try await fixture.test { client in
-            let response = try await client.execute(uri: bad.uri, method: .post, headers: [.contentType: bad.contentType], body: ByteBuffer(bytes: bad.body))
+            let response = try await client.execute(
+                uri: bad.uri, method: .post, headers: [.contentType: bad.contentType], body: ByteBuffer(bytes: bad.body))
             #expect(response.status == bad.status)
             #expect(response.headers[.contentType] == "application/json")
             let error = try #require(try ServerFixture.json(response)["error"] as? [String: Any])
@@ -72,7 +95,8 @@ import Testing
         let photo = try ServerFixture.photo(width: 400, height: 300)
         try await fixture.test { client in
             // Over the file limit but within the request limit: refused by the file size check.
-            let response = try await client.execute(uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: photo))
+            let response = try await client.execute(
+                uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: photo))
             #expect(response.status == .contentTooLarge)
             let error = try ServerFixture.json(response)["error"] as? [String: Any]
             #expect(error?["code"] as? String == "file_too_large")
@@ -88,8 +112,11 @@ import Testing
         let fixture = try await ServerFixture { $0.maxQueueDepth = 1 }
         let photo = try ServerFixture.photo(width: 40, height: 30)
         try await fixture.test { client in
-            #expect(try await client.execute(uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: photo)).status == .accepted)
-            let full = try await client.execute(uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: photo))
+            #expect(
+                try await client.execute(uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: photo))
+                    .status == .accepted)
+            let full = try await client.execute(
+                uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: photo))
             #expect(full.status == .serviceUnavailable && full.headers[.retryAfter] != nil)
         }
     }

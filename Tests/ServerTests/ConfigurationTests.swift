@@ -14,7 +14,9 @@ import Testing
     @Test func defaultsThenFileThenFlags() async throws {
         let defaults = try await ServerConfiguration.load(flags: [:], file: nil)
         #expect(defaults.port == 8080 && defaults.dataDirectory == "./data" && defaults.runWorkers && defaults.maxQueueDepth == 1000)
-        let path = try file("port: 9000\ndata: /srv/darkroom\nqueue:\n  maxDepth: 50\nlimits:\n  maxPixels: 1000000\n  formats: jpeg,png\nworkers:\n  enabled: false\n")
+        let path = try file(
+            "port: 9000\ndata: /srv/darkroom\nqueue:\n  maxDepth: 50\nlimits:\n  maxPixels: 1000000\n  formats: jpeg,png\nworkers:\n  enabled: false\n"
+        )
         let fromFile = try await ServerConfiguration.load(flags: [:], file: path)
         #expect(fromFile.port == 9000 && fromFile.dataDirectory == "/srv/darkroom" && fromFile.maxQueueDepth == 50)
         #expect(fromFile.limits.maxPixels == 1_000_000 && fromFile.limits.allowedFormats == [.jpeg, .png] && !fromFile.runWorkers)

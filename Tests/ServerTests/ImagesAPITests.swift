@@ -14,14 +14,16 @@ import Testing
         let photo = try ServerFixture.photo()
         try await fixture.test { client in
             let upload = try await client.execute(
-                uri: "/api/images?recipe=default", method: .post, headers: [.contentType: "image/jpeg", HTTPField.Name("X-Filename")!: "holiday.jpg"],
+                uri: "/api/images?recipe=default", method: .post,
+                headers: [.contentType: "image/jpeg", HTTPField.Name("X-Filename")!: "holiday.jpg"],
                 body: ByteBuffer(bytes: photo))
             #expect(upload.status == .accepted)
             let accepted = try ServerFixture.json(upload)
             let id = try #require(accepted["id"] as? String)
             #expect(upload.headers[.location] == "/api/images/\(id)")
             #expect(accepted["status"] as? String == "PENDING" && accepted["filename"] as? String == "holiday.jpg")
-            #expect(accepted["width"] as? Int == 1200 && accepted["bytes"] as? Int == photo.count && accepted["contentType"] as? String == "image/jpeg")
+            #expect(
+                accepted["width"] as? Int == 1200 && accepted["bytes"] as? Int == photo.count && accepted["contentType"] as? String == "image/jpeg")
 
             try await fixture.drain()
             let image = try ServerFixture.json(try await client.execute(uri: "/api/images/\(id)", method: .get))
@@ -89,10 +91,14 @@ import Testing
 
             // A refused upload frees its key, so the client can retry with it.
             let badHeaders: HTTPFields = [.contentType: "image/jpeg", HTTPField.Name("Idempotency-Key")!: "upload-8b2c"]
-            #expect(try await client.execute(uri: "/api/images", method: .post, headers: badHeaders, body: ByteBuffer(string: "nope")).status == .unsupportedMediaType)
-            #expect(try await client.execute(uri: "/api/images", method: .post, headers: badHeaders, body: ByteBuffer(bytes: photo)).status == .accepted)
+            #expect(
+                try await client.execute(uri: "/api/images", method: .post, headers: badHeaders, body: ByteBuffer(string: "nope")).status
+                    == .unsupportedMediaType)
+            #expect(
+                try await client.execute(uri: "/api/images", method: .post, headers: badHeaders, body: ByteBuffer(bytes: photo)).status == .accepted)
             let tooLong: HTTPFields = [.contentType: "image/jpeg", HTTPField.Name("Idempotency-Key")!: String(repeating: "k", count: 300)]
-            #expect(try await client.execute(uri: "/api/images", method: .post, headers: tooLong, body: ByteBuffer(bytes: photo)).status == .badRequest)
+            #expect(
+                try await client.execute(uri: "/api/images", method: .post, headers: tooLong, body: ByteBuffer(bytes: photo)).status == .badRequest)
         }
     }
 
@@ -102,7 +108,8 @@ import Testing
         try await fixture.test { client in
             var ids: [String] = []
             for _ in 0..<3 {
-                let response = try await client.execute(uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: photo))
+                let response = try await client.execute(
+                    uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: photo))
                 ids.append(try #require(try ServerFixture.json(response)["id"] as? String))
             }
             let first = try ServerFixture.json(try await client.execute(uri: "/api/images?limit=2", method: .get))
@@ -117,7 +124,9 @@ import Testing
     @Test func deleteRemovesTheRecordAndEveryBlob() async throws {
         let fixture = try await ServerFixture()
         try await fixture.test { client in
-            let upload = try await client.execute(uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: try ServerFixture.photo(width: 200, height: 100)))
+            let upload = try await client.execute(
+                uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"],
+                body: ByteBuffer(bytes: try ServerFixture.photo(width: 200, height: 100)))
             let id = try #require(try ServerFixture.json(upload)["id"] as? String)
             try await fixture.drain()
             #expect(fixture.blobFiles().count == 4)
@@ -131,7 +140,9 @@ import Testing
     @Test func reprocessRunsAnotherRecipe() async throws {
         let fixture = try await ServerFixture()
         try await fixture.test { client in
-            let upload = try await client.execute(uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: try ServerFixture.photo(width: 300, height: 200)))
+            let upload = try await client.execute(
+                uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"],
+                body: ByteBuffer(bytes: try ServerFixture.photo(width: 300, height: 200)))
             let id = try #require(try ServerFixture.json(upload)["id"] as? String)
             try await fixture.drain()
             let again = try await client.execute(uri: "/api/images/\(id)/reprocess?recipe=pixelate", method: .post)
@@ -148,10 +159,13 @@ import Testing
         let fixture = try await ServerFixture()
         try await fixture.test { client in
             let recipes = try ServerFixture.json(try await client.execute(uri: "/api/recipes", method: .get))
-            #expect((recipes["recipes"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["default", "grayscale", "pixelate", "watermark"])
+            #expect(
+                (recipes["recipes"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["default", "grayscale", "pixelate", "watermark"])
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
             #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
-            _ = try await client.execute(uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: try ServerFixture.photo(width: 40, height: 30)))
+            _ = try await client.execute(
+                uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"],
+                body: ByteBuffer(bytes: try ServerFixture.photo(width: 40, height: 30)))
             let before = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(before.contains("darkroom_queue_depth 1") && before.contains("darkroom_uploads_total 1"))
             try await fixture.drain()

@@ -62,13 +62,15 @@ final class StreamReader: @unchecked Sendable {
             defer { events.stop() }
             #expect(try await events.wait(timeout: .seconds(10)) { $0.contains(": connected") })
             var ids: [String] = []
-            let raw = try await client.execute(uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: photo))
+            let raw = try await client.execute(
+                uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: photo))
             ids.append(try #require(try ServerFixture.json(raw)["id"] as? String))
             let multipart = try await client.execute(
                 uri: "/api/images", method: .post, headers: [.contentType: "multipart/form-data; boundary=DarkroomBoundary42"],
                 body: ServerFixture.multipart([("m.jpg", photo)]))
             ids.append(try #require(try ServerFixture.json(multipart)["id"] as? String))
-            let base64 = try await client.execute(uri: "/api/images", method: .post, headers: [.contentType: "text/plain"], body: ByteBuffer(string: Data(photo).base64EncodedString()))
+            let base64 = try await client.execute(
+                uri: "/api/images", method: .post, headers: [.contentType: "text/plain"], body: ByteBuffer(string: Data(photo).base64EncodedString()))
             ids.append(try #require(try ServerFixture.json(base64)["id"] as? String))
             let allDone = try await events.wait(timeout: .seconds(60)) { output in
                 ids.allSatisfy { output.contains("\"id\":\"\($0)\",\"status\":\"COMPLETED\"") }
@@ -126,7 +128,8 @@ final class StreamReader: @unchecked Sendable {
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let curl = try StreamReader(
-                "/usr/bin/curl", ["-sv", "-o", "/dev/null", "-w", "status=%{http_code}\n", "-F", "file=@\(file.path)", "http://127.0.0.1:\(port)/api/images"],
+                "/usr/bin/curl",
+                ["-sv", "-o", "/dev/null", "-w", "status=%{http_code}\n", "-F", "file=@\(file.path)", "http://127.0.0.1:\(port)/api/images"],
                 includeStandardError: true)
             #expect(try await curl.wait(timeout: .seconds(60)) { _ in !curl.process.isRunning })
             let output = curl.output

@@ -77,7 +77,9 @@ struct SchemaChecker {
             let paths = try #require(document["paths"] as? [String: Any])
             let checker = SchemaChecker(document: document)
             var exchanges: [Exchange] = []
-            func call(_ template: String, _ uri: String, _ method: HTTPRequest.Method, headers: HTTPFields = [:], body: ByteBuffer? = nil) async throws -> TestResponse {
+            func call(_ template: String, _ uri: String, _ method: HTTPRequest.Method, headers: HTTPFields = [:], body: ByteBuffer? = nil)
+                async throws -> TestResponse
+            {
                 let response = try await client.execute(uri: uri, method: method, headers: headers, body: body)
                 exchanges.append(Exchange(template: template, method: method.rawValue.lowercased(), response: response))
                 return response
@@ -98,7 +100,8 @@ struct SchemaChecker {
             _ = try await call("/api/images/{id}", "/api/images/\(id)", .get)
             _ = try await call("/api/images/{id}", "/api/images/01m7yj88gxxmxx1r4dtw6w3eg0", .get)
             let original = try await call("/api/images/{id}/original", "/api/images/\(id)/original", .get)
-            _ = try await call("/api/images/{id}/original", "/api/images/\(id)/original", .get, headers: [.ifNoneMatch: original.headers[.eTag] ?? ""])
+            _ = try await call(
+                "/api/images/{id}/original", "/api/images/\(id)/original", .get, headers: [.ifNoneMatch: original.headers[.eTag] ?? ""])
             _ = try await call("/api/images/{id}/variants/{name}", "/api/images/\(id)/variants/large", .get)
             _ = try await call("/api/images/{id}/variants/{name}", "/api/images/\(id)/variants/none", .get)
             _ = try await call("/api/images/{id}/reprocess", "/api/images/\(id)/reprocess?recipe=pixelate", .post)
@@ -116,8 +119,12 @@ struct SchemaChecker {
                 let responses = try #require(operation?["responses"] as? [String: Any], "\(label): not documented")
                 let documented = try #require(responses[String(exchange.response.status.code)] as? [String: Any], "\(label): status not documented")
                 guard exchange.response.headers[.contentType]?.hasPrefix("application/json") == true else { continue }
-                let resolved = documented["$ref"] != nil ? ((document["components"] as? [String: Any])?["responses"] as? [String: Any])?["Error"] as? [String: Any] : documented
-                let schema = try #require(((resolved?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] as? [String: Any], "\(label): no JSON schema")
+                let resolved =
+                    documented["$ref"] != nil
+                    ? ((document["components"] as? [String: Any])?["responses"] as? [String: Any])?["Error"] as? [String: Any] : documented
+                let schema = try #require(
+                    ((resolved?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] as? [String: Any],
+                    "\(label): no JSON schema")
                 let body = try JSONSerialization.jsonObject(with: Data(buffer: exchange.response.body))
                 let problems = checker.errors(body, against: schema)
                 #expect(problems.isEmpty, "\(label): \(problems)")

@@ -38,7 +38,10 @@ struct ServerFixture {
     func blobFiles() -> [String] {
         let root = URL(fileURLWithPath: components.configuration.dataDirectory).appendingPathComponent("blobs").path
         return (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).filter { !$0.hasSuffix("/") }
-            .filter { var dir: ObjCBool = false; return FileManager.default.fileExists(atPath: root + "/" + $0, isDirectory: &dir) && !dir.boolValue }
+            .filter {
+                var dir: ObjCBool = false
+                return FileManager.default.fileExists(atPath: root + "/" + $0, isDirectory: &dir) && !dir.boolValue
+            }
     }
 
     static func photo(width: Int = 1200, height: Int = 900, format: OutputFormat = .jpeg) throws -> [UInt8] {
@@ -57,7 +60,9 @@ struct ServerFixture {
     static func multipart(_ files: [(String, [UInt8])], boundary: String = "DarkroomBoundary42") -> ByteBuffer {
         var body: [UInt8] = []
         for (name, bytes) in files {
-            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+            body += Array(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                    .utf8)
             body += bytes + Array("\r\n".utf8)
         }
         body += Array("--\(boundary)--\r\n".utf8)

@@ -51,7 +51,8 @@ actor ReceivedHooks {
             let app = try buildApplication(fixture.components)
             try await app.test(.live) { client in
                 let upload = try await client.execute(
-                    uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: try ServerFixture.photo(width: 400, height: 300)))
+                    uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"],
+                    body: ByteBuffer(bytes: try ServerFixture.photo(width: 400, height: 300)))
                 let id = try #require(try ServerFixture.json(upload)["id"] as? String)
                 for _ in 0..<200 where await received.hooks.count < 2 { try await Task.sleep(for: .milliseconds(50)) }
                 let hooks = await received.hooks

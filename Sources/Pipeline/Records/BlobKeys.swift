@@ -19,10 +19,11 @@ public enum BlobKeys {
     /// 100 characters; never empty.
     public static func safeName(_ filename: String) -> String {
         let last = filename.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
-        var name = String(last.unicodeScalars.map { scalar -> Character in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
-                ? Character(scalar) : "_"
-        })
+        var name = String(
+            last.unicodeScalars.map { scalar -> Character in
+                scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
+                    ? Character(scalar) : "_"
+            })
         while name.hasPrefix(".") { name.removeFirst() }
         if name.count > 100 { name = String(name.suffix(100)) }
         return name.isEmpty ? "upload" : name

@@ -8,7 +8,8 @@ public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { code }
 
     public static func unknownRecipe(_ name: String, known: [String]) -> IngestError {
-        IngestError(code: "unknown_recipe", message: "There is no recipe '\(name)'. Known recipes: \(known.joined(separator: ", ")).", httpStatus: 422)
+        IngestError(
+            code: "unknown_recipe", message: "There is no recipe '\(name)'. Known recipes: \(known.joined(separator: ", ")).", httpStatus: 422)
     }
 
     public static func queueFull(depth: Int) -> IngestError {
