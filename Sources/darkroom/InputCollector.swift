@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// One input of a `process` run, with the output folder name it will be written under.
 struct InputFile: Sendable {
@@ -43,11 +44,7 @@ enum InputCollector {
         if imageExtensions.contains((path as NSString).pathExtension.lowercased()) { return true }
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
-        let head = [UInt8]((try? handle.read(upToCount: 16)) ?? Data())
-        let signatures: [[UInt8]] = [
-            [0xFF, 0xD8, 0xFF], [0x89, 0x50, 0x4E, 0x47], Array("GIF8".utf8), Array("RIFF".utf8), [0x49, 0x49, 0x2A], [0x4D, 0x4D, 0x00],
-        ]
-        return signatures.contains { head.starts(with: $0) } || (head.count >= 8 && Array(head[4..<8]) == Array("ftyp".utf8))
+        return ImageFormat.looksLikeImage([UInt8]((try? handle.read(upToCount: 256)) ?? Data()))
     }
 
     /// File stems, made safe as folder names and unique in input order: `a`, `a-2`, `a-3`.

@@ -15,6 +15,14 @@ public enum ImageFormat: String, Sendable, CaseIterable, Codable {
     }
 }
 
+extension ImageFormat {
+    /// True when the first bytes of a file look like any image format Darkroom knows, accepted
+    /// or refused (SVG, BMP…): what a directory walk should hand to the probe.
+    public static func looksLikeImage(_ head: [UInt8]) -> Bool {
+        head.withUnsafeBytes { SniffedFormat.sniff(ByteReader(base: $0)) } != .unknown
+    }
+}
+
 /// What the first bytes of a file say it is.
 enum SniffedFormat: Equatable {
     case supported(ImageFormat)
