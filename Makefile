@@ -5,7 +5,7 @@ SHELL := /bin/bash
 SWIFT_BIN ?= /opt/swift/usr/bin
 export PATH := $(SWIFT_BIN):$(PATH)
 
-APT_PACKAGES := libvips-dev libvips-tools libsqlite3-dev pkg-config fonts-dejavu-core curl
+APT_PACKAGES := libvips-dev libvips-tools libsqlite3-dev pkg-config fonts-dejavu-core curl python3-venv chromium chromium-driver
 VENV := .venv
 PY := $(VENV)/bin/python
 CORPUS ?= ../shared/corpus
@@ -16,7 +16,7 @@ INPUT ?= $(CORPUS)/bench
 OUT ?= out
 RECIPE ?= default
 
-.PHONY: run process test build release deps apt venv bench clean format lint
+.PHONY: run process test e2e build release deps apt venv bench clean format lint
 
 run: deps release
 	.build/release/darkroom serve --port $(PORT) --data $(DATA)
@@ -24,9 +24,15 @@ run: deps release
 process: deps release
 	.build/release/darkroom process $(INPUT) --recipe $(RECIPE) --out $(OUT)
 
-test: deps
+# The Swift suites, then the end-to-end suites (browser and AWS) in pytest against the built binary.
+test: deps venv
 	swift build --build-tests
 	swift test --skip-build --parallel --num-workers 2
+	$(PY) -m pytest e2e -q -rs
+
+e2e: deps venv
+	swift build --product darkroom
+	$(PY) -m pytest e2e -q -rs
 
 build: deps
 	swift build
@@ -50,11 +56,12 @@ apt:
 	fi
 	@command -v swift >/dev/null || { echo "Swift was not found at $(SWIFT_BIN); set SWIFT_BIN"; exit 1; }
 
-# Python tools for the benchmark peers live in a virtual environment inside the checkout.
+# Python tools (the benchmark peers, selenium, moto, boto3) live in a virtual environment
+# inside the checkout.
 venv: $(VENV)/.ready
-$(VENV)/.ready: bench/requirements.txt
+$(VENV)/.ready: bench/requirements.txt e2e/requirements.txt
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q -r bench/requirements.txt
+	$(VENV)/bin/pip install -q -r bench/requirements.txt -r e2e/requirements.txt
 	touch $@
 
 format:
@@ -64,4 +71,4 @@ lint:
 	swift format lint --strict --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build $(OUT) $(DATA)
+	rm -rf .build $(OUT) $(DATA) test-output

@@ -26,6 +26,7 @@ public func buildApplication(_ components: ServiceComponents, logger: Logger = L
         }
         return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
+    WebUIController().addRoutes(to: router)
     let api = router.group("api")
     if let signer = components.signer {
         api.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys, signer: signer))
