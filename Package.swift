@@ -44,6 +44,17 @@ let package = Package(
         // SQLite through its C library: the embedded metadata store and job queue.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "SQLiteBackend", dependencies: ["CSQLite", "Pipeline", "Imaging"]),
+        // AWS Signature Version 4, credentials and endpoints: Foundation and swift-crypto only.
+        .target(name: "AWSSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // S3, SQS, SNS and DynamoDB over AsyncHTTPClient, and the backends built on them:
+        // S3BlobStore, SQSEventSource, DynamoDBMetadataStore, SNSNotifier.
+        .target(
+            name: "AWSBackends",
+            dependencies: [
+                "AWSSigning", "Pipeline", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Signed webhooks for finished images, over AsyncHTTPClient.
         .target(
             name: "Webhooks",
@@ -79,7 +90,8 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging"]),
         .testTarget(name: "DarkroomTests", dependencies: ["Pipeline", "Imaging", "darkroom"]),
-        .testTarget(name: "BackendTests", dependencies: ["Pipeline", "Imaging", "FileStorage", "SQLiteBackend"]),
+        .testTarget(name: "BackendTests", dependencies: ["Pipeline", "Imaging", "FileStorage", "SQLiteBackend", "AWSBackends", "AWSSigning"]),
+        .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

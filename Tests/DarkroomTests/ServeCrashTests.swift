@@ -2,13 +2,12 @@ import Foundation
 import Imaging
 import Testing
 
-/// A `darkroom serve` process, started on a free port and always stopped.
-///
-/// `@unchecked Sendable`: `log` is only touched with `lock` held.
+/// A `darkroom serve` process, started on a free port and always stopped: `deinit` kills it,
+/// so the reader thread holds only the log, never the process object.
+/// `@unchecked Sendable`: `process` is set up in `init` and only signalled and polled after.
 final class ServerProcess: @unchecked Sendable {
     let process = Process()
-    private let lock = NSLock()
-    private var log = ""
+    private let output = LogBuffer()
 
     init(data: String, environment: [String: String] = [:], arguments: [String] = []) throws {
         process.executableURL = CommandRunner.binary
@@ -19,19 +18,22 @@ final class ServerProcess: @unchecked Sendable {
         process.standardError = pipe
         try process.run()
         let handle = pipe.fileHandleForReading
-        Thread.detachNewThread { [self] in
+        let output = self.output
+        Thread.detachNewThread {
             while true {
                 let data = handle.availableData
                 if data.isEmpty { break }
-                lock.withLock { log += String(decoding: data, as: UTF8.self) }
+                output.append(String(decoding: data, as: UTF8.self))
             }
         }
     }
 
+    private var log: String { output.text }
+
     /// The port from the start-up log line, once the server listens.
     func port() async throws -> Int {
         for _ in 0..<300 {
-            let text = lock.withLock { log }
+            let text = log
             if let range = text.range(of: #"listening on [^:\s]+:(\d+)"#, options: .regularExpression),
                 let port = Int(text[range].split(separator: ":").last ?? "")
             {
@@ -39,7 +41,7 @@ final class ServerProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw ServerProcessError(message: "the server did not start: \(lock.withLock { log })")
+        throw ServerProcessError(message: "the server did not start: \(log)")
     }
 
     /// Sends SIGTERM and waits up to `timeout` for the process to exit; its exit status, or nil.
@@ -56,6 +58,17 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     deinit { kill9() }
+}
+
+/// Text appended by one thread and read by another.
+///
+/// `@unchecked Sendable`: `text` is only touched with `lock` held.
+final class LogBuffer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var buffer = ""
+
+    func append(_ text: String) { lock.withLock { buffer += text } }
+    var text: String { lock.withLock { buffer } }
 }
 
 struct ServerProcessError: Error {
