@@ -59,26 +59,38 @@ public struct AWSClient: Sendable {
         }
     }
 
-    func sendOnce(
+    /// Sends a signed GET and hands back the response with its body unread, for streaming.
+    public func stream(_ method: HTTPMethod, host: String? = nil, path: String, query: String = "") async throws -> HTTPClientResponse {
+        let (outgoing, _) = signedRequest(method, host: host, path: path, query: query, headers: [], body: [], payload: nil)
+        return try await http.execute(outgoing, timeout: timeout)
+    }
+
+    func signedRequest(
         _ method: HTTPMethod, host: String?, path: String, query: String, headers: [(String, String)], body: [UInt8], payload: SigV4Signer.Payload?
-    ) async throws -> Response {
+    ) -> (HTTPClientRequest, SigV4Signer.Request) {
         let base = endpoint
         let hostHeader = host ?? Self.hostHeader(base)
         var request = SigV4Signer.Request(method: method.rawValue, path: path, query: query, headers: [("Host", hostHeader)] + headers.map { ($0.0, $0.1) })
         if !body.isEmpty || method == .PUT || method == .POST { request.headers.append(("Content-Length", String(body.count))) }
         signer.sign(&request, payload: payload ?? .of(body))
-        let scheme = base.scheme ?? "https"
-        var outgoing = HTTPClientRequest(url: "\(scheme)://\(hostHeader)\(path)\(query.isEmpty ? "" : "?" + query)")
+        var outgoing = HTTPClientRequest(url: "\(base.scheme ?? "https")://\(hostHeader)\(path)\(query.isEmpty ? "" : "?" + query)")
         outgoing.method = method
         for (name, value) in request.headers where name.lowercased() != "host" { outgoing.headers.add(name: name, value: value) }
         if !body.isEmpty { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+        return (outgoing, request)
+    }
+
+    func sendOnce(
+        _ method: HTTPMethod, host: String?, path: String, query: String, headers: [(String, String)], body: [UInt8], payload: SigV4Signer.Payload?
+    ) async throws -> Response {
+        let (outgoing, _) = signedRequest(method, host: host, path: path, query: query, headers: headers, body: body, payload: payload)
         let response = try await http.execute(outgoing, timeout: timeout)
         var collected = try await response.body.collect(upTo: 512 * 1024 * 1024)
         return Response(status: Int(response.status.code), headers: response.headers, body: collected.readBytes(length: collected.readableBytes) ?? [])
     }
 
     /// `host` or `host:port`, the port only when it is not the scheme's default.
-    static func hostHeader(_ url: URL) -> String {
+    public static func hostHeader(_ url: URL) -> String {
         let host = url.host ?? "localhost"
         guard let port = url.port, !(url.scheme == "http" && port == 80), !(url.scheme == "https" && port == 443) else { return host }
         return "\(host):\(port)"

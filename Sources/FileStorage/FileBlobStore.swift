@@ -50,16 +50,7 @@ public struct FileBlobStore: BlobStore {
     /// The file for a key. Keys are relative paths of plain segments; anything that could
     /// escape the root (`..`, absolute paths, empty segments) is refused.
     func path(for key: String) throws -> URL {
-        let segments = key.split(separator: "/", omittingEmptySubsequences: false)
-        guard !key.isEmpty, !key.hasPrefix("/"), segments.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
-            throw BlobKeyError(key: key)
-        }
+        try BlobKeys.validate(key)
         return root.appendingPathComponent(key)
     }
-}
-
-/// A blob key that is not a safe relative path.
-public struct BlobKeyError: Error, CustomStringConvertible {
-    public var key: String
-    public var description: String { "'\(key)' is not a valid blob key" }
 }

@@ -1,20 +1,30 @@
+import AWSBackends
 import Foundation
 import Testing
 
 @testable import FileStorage
 @testable import Pipeline
 
-/// Every BlobStore implementation passes these. S3 joins the argument list when it exists.
+/// Every BlobStore implementation passes these: files, and S3 on moto with signatures checked
+/// (when moto is installed; S3BlobStoreTests says so when it is not).
 enum BlobStores {
-    static let all: [@Sendable () throws -> any BlobStore] = [
-        { try FileBlobStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString)")) }
-    ]
+    static let all: [@Sendable () async throws -> any BlobStore] =
+        [{ try FileBlobStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString)")) }]
+        + (MotoServer.available ? [{ try await s3() }] : [])
+
+    /// A new bucket on the signature-checking moto, used under a prefix.
+    static func s3(multipartThreshold: Int = 16 << 20) async throws -> S3BlobStore {
+        let client = S3Client(environment: try await MotoServer.signed.environment())
+        let bucket = MotoServer.uniqueName("blobs")
+        try await client.createBucket(bucket)
+        return S3BlobStore(client: client, location: S3Location(bucket: bucket, prefix: "darkroom/"), multipartThreshold: multipartThreshold)
+    }
 }
 
 @Suite struct BlobStoreConformance {
     @Test(arguments: BlobStores.all.indices)
     func putGetOverwriteAndMissing(_ index: Int) async throws {
-        let store = try BlobStores.all[index]()
+        let store = try await BlobStores.all[index]()
         #expect(try await store.get("originals/a/photo.jpg") == nil)
         try await store.put("originals/a/photo.jpg", bytes: [1, 2, 3], contentType: "image/jpeg")
         #expect(try await store.get("originals/a/photo.jpg") == [1, 2, 3])
@@ -26,7 +36,7 @@ enum BlobStores {
 
     @Test(arguments: BlobStores.all.indices)
     func deletingAPrefixRemovesOnlyThatImage(_ index: Int) async throws {
-        let store = try BlobStores.all[index]()
+        let store = try await BlobStores.all[index]()
         for key in ["variants/a/large.jpg", "variants/a/small.jpg", "variants/ab/large.jpg", "originals/a/x.png"] {
             try await store.put(key, bytes: Array(key.utf8), contentType: "image/jpeg")
         }
@@ -40,7 +50,7 @@ enum BlobStores {
 
     @Test(arguments: BlobStores.all.indices)
     func keysThatCouldEscapeAreRefused(_ index: Int) async throws {
-        let store = try BlobStores.all[index]()
+        let store = try await BlobStores.all[index]()
         for key in ["../etc/passwd", "/etc/passwd", "a/../../b", "a//b", ""] {
             await #expect(throws: (any Error).self, "key \(key)") { try await store.put(key, bytes: [1], contentType: "x/y") }
         }

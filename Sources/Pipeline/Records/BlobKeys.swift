@@ -15,6 +15,15 @@ public enum BlobKeys {
         ["originals/\(id)/", "variants/\(id)/"]
     }
 
+    /// Keys are relative paths of plain segments; anything that could escape a root folder or
+    /// prefix (`..`, absolute paths, empty segments) is refused.
+    public static func validate(_ key: String) throws {
+        let segments = key.split(separator: "/", omittingEmptySubsequences: false)
+        guard !key.isEmpty, !key.hasPrefix("/"), segments.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
+            throw BlobKeyError(key: key)
+        }
+    }
+
     /// Letters, digits, '.', '-' and '_' kept; anything else becomes '_'; no leading dots; at most
     /// 100 characters; never empty.
     public static func safeName(_ filename: String) -> String {
@@ -28,4 +37,10 @@ public enum BlobKeys {
         if name.count > 100 { name = String(name.suffix(100)) }
         return name.isEmpty ? "upload" : name
     }
+}
+
+/// A blob key that is not a safe relative path.
+public struct BlobKeyError: Error, CustomStringConvertible {
+    public var key: String
+    public var description: String { "'\(key)' is not a valid blob key" }
 }

@@ -1,0 +1,154 @@
+import AWSSigning
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The S3 REST calls Darkroom makes, path-style or virtual-hosted, against AWS or any
+/// S3-compatible store.
+public struct S3Client: Sendable {
+    public let aws: AWSClient
+
+    public init(environment: AWSEnvironment, http: HTTPClient = .shared) {
+        aws = AWSClient(environment: environment, service: "s3", http: http)
+    }
+
+    /// The host and the encoded path for a bucket and key.
+    func address(bucket: String, key: String = "") -> (host: String, path: String) {
+        let encodedKey = SigV4Encoding.uriEncode(key, keepSlash: true)
+        let base = AWSClient.hostHeader(aws.endpoint)
+        if aws.environment.s3UsesPathStyle { return (base, "/\(bucket)/\(encodedKey)") }
+        return ("\(bucket).\(base)", "/\(encodedKey)")
+    }
+
+    public func createBucket(_ bucket: String) async throws {
+        let (host, path) = address(bucket: bucket)
+        let region = aws.environment.region
+        let body =
+            region == "us-east-1"
+            ? []
+            : Array(
+                "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(region)</LocationConstraint></CreateBucketConfiguration>"
+                    .utf8)
+        let response = try await aws.send(.PUT, host: host, path: path, headers: [("Content-Type", "application/xml")], body: body, accepting: [409])
+        if response.status == 409, !response.text.contains("BucketAlreadyOwnedByYou") {
+            throw AWSError(service: "s3", status: 409, body: response.body, requestID: nil)
+        }
+    }
+
+    public struct PutOptions: Sendable {
+        public var contentType: String
+        /// `AES256` or `aws:kms`: the `x-amz-server-side-encryption` header.
+        public var serverSideEncryption: String?
+
+        public init(contentType: String, serverSideEncryption: String? = nil) {
+            self.contentType = contentType
+            self.serverSideEncryption = serverSideEncryption
+        }
+
+        var headers: [(String, String)] {
+            [("Content-Type", contentType)] + (serverSideEncryption.map { [("x-amz-server-side-encryption", $0)] } ?? [])
+        }
+    }
+
+    public func putObject(bucket: String, key: String, bytes: [UInt8], options: PutOptions) async throws {
+        let (host, path) = address(bucket: bucket, key: key)
+        _ = try await aws.send(.PUT, host: host, path: path, headers: options.headers, body: bytes)
+    }
+
+    /// The object's bytes, or nil when there is no such key.
+    public func getObject(bucket: String, key: String) async throws -> [UInt8]? {
+        let (host, path) = address(bucket: bucket, key: key)
+        let response = try await aws.send(.GET, host: host, path: path, accepting: [404])
+        return response.status == 404 ? nil : response.body
+    }
+
+    /// The object streamed: its declared length and the body as it arrives; nil when missing.
+    public func streamObject(bucket: String, key: String) async throws -> (length: Int?, body: HTTPClientResponse.Body)? {
+        let (host, path) = address(bucket: bucket, key: key)
+        let response = try await aws.stream(.GET, host: host, path: path)
+        if response.status == .notFound { return nil }
+        guard response.status.code < 300 else {
+            var body = try await response.body.collect(upTo: 1 << 20)
+            throw AWSError(service: "s3", status: Int(response.status.code), body: body.readBytes(length: body.readableBytes) ?? [], requestID: nil)
+        }
+        return (response.headers.first(name: "content-length").flatMap(Int.init), response.body)
+    }
+
+    public struct ObjectInfo: Sendable, Equatable {
+        public var size: Int
+        public var eTag: String
+        public var contentType: String?
+    }
+
+    public func headObject(bucket: String, key: String) async throws -> ObjectInfo? {
+        let (host, path) = address(bucket: bucket, key: key)
+        let response = try await aws.send(.HEAD, host: host, path: path, accepting: [404])
+        guard response.status != 404 else { return nil }
+        return ObjectInfo(
+            size: response.headers.first(name: "content-length").flatMap(Int.init) ?? 0,
+            eTag: (response.headers.first(name: "etag") ?? "").replacingOccurrences(of: "\"", with: ""),
+            contentType: response.headers.first(name: "content-type"))
+    }
+
+    public func deleteObject(bucket: String, key: String) async throws {
+        let (host, path) = address(bucket: bucket, key: key)
+        _ = try await aws.send(.DELETE, host: host, path: path, accepting: [404])
+    }
+
+    /// Every key under `prefix`, following continuation tokens.
+    public func listKeys(bucket: String, prefix: String) async throws -> [String] {
+        let (host, path) = address(bucket: bucket)
+        var keys: [String] = []
+        var token: String?
+        repeat {
+            var items = [("list-type", "2"), ("prefix", prefix)]
+            if let token { items.append(("continuation-token", token)) }
+            let response = try await aws.send(.GET, host: host, path: path, query: SigV4Encoding.queryString(items))
+            let text = response.text
+            keys += XMLText.blocks("Contents", in: text).compactMap { XMLText.first("Key", in: $0) }
+            token = XMLText.first("IsTruncated", in: text) == "true" ? XMLText.first("NextContinuationToken", in: text) : nil
+        } while token != nil
+        return keys
+    }
+
+    /// A multipart upload: parts of `partSize` bytes (at least 5 MiB but the last), completed in
+    /// order, and aborted if any part fails so no orphaned parts stay behind.
+    public func putObjectMultipart(bucket: String, key: String, bytes: [UInt8], partSize: Int, options: PutOptions) async throws {
+        let (host, path) = address(bucket: bucket, key: key)
+        let created = try await aws.send(.POST, host: host, path: path, query: "uploads=", headers: options.headers)
+        guard let uploadID = XMLText.first("UploadId", in: created.text) else {
+            throw AWSError(service: "s3", status: created.status, code: "NoUploadId", message: "CreateMultipartUpload answered without an UploadId.")
+        }
+        let encodedID = SigV4Encoding.uriEncode(uploadID)
+        do {
+            var etags: [String] = []
+            var start = 0
+            var number = 1
+            while start < bytes.count || number == 1 {
+                let part = Array(bytes[start..<min(bytes.count, start + partSize)])
+                let response = try await aws.send(.PUT, host: host, path: path, query: "partNumber=\(number)&uploadId=\(encodedID)", body: part)
+                etags.append(response.headers.first(name: "etag") ?? "")
+                start += partSize
+                number += 1
+            }
+            let parts = etags.enumerated().map { "<Part><PartNumber>\($0.offset + 1)</PartNumber><ETag>\(XMLText.escape($0.element))</ETag></Part>" }
+            let body = Array("<CompleteMultipartUpload>\(parts.joined())</CompleteMultipartUpload>".utf8)
+            let completed = try await aws.send(.POST, host: host, path: path, query: "uploadId=\(encodedID)", headers: [("Content-Type", "application/xml")], body: body)
+            // S3 can answer 200 with an error inside the body.
+            if completed.text.contains("<Error>") { throw AWSError(service: "s3", status: 500, body: completed.body, requestID: nil) }
+        } catch {
+            _ = try? await aws.send(.DELETE, host: host, path: path, query: "uploadId=\(encodedID)", accepting: [404])
+            throw error
+        }
+    }
+
+    /// A presigned GET URL, valid for `expires` seconds: a browser or curl can fetch the object
+    /// straight from the bucket with it.
+    public func presignedGetURL(bucket: String, key: String, expires: Int, date: Date = Date()) -> String {
+        let (host, path) = address(bucket: bucket, key: key)
+        let request = SigV4Signer.Request(method: "GET", path: path, headers: [("Host", host)])
+        let query = aws.signer.presign(request, expires: expires, date: date).query
+        return "\(aws.endpoint.scheme ?? "https")://\(host)\(path)?\(query)"
+    }
+}
