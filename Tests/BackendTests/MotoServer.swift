@@ -12,7 +12,8 @@ import Testing
 /// A moto_server (from the checkout's .venv) on 127.0.0.1, shared by the tests of this process.
 /// With `signed`, moto checks signatures: its first three actions make an IAM user with an
 /// allow-all policy, and every request after that must be signed with that user's key. A
-/// watcher shell stops moto when the test process ends, however it ends.
+/// watcher shell stops moto when the test process ends, however it ends. It uses SIGKILL: the
+/// test process's children inherit a signal mask that blocks SIGTERM.
 actor MotoServer {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
     static let binary = packageRoot.appendingPathComponent(".venv/bin/moto_server")
@@ -23,17 +24,25 @@ actor MotoServer {
     static let open = MotoServer(signed: false)
 
     let signed: Bool
-    private var started: AWSEnvironment?
+    private var starting: Task<AWSEnvironment, any Error>?
 
     init(signed: Bool) { self.signed = signed }
 
-    /// The environment to reach this moto with, starting it on first use.
+    /// The environment to reach this moto with, starting it on first use. Concurrent callers
+    /// share one start.
     func environment() async throws -> AWSEnvironment {
-        if let started { return started }
+        if let starting { return try await starting.value }
+        let signed = self.signed
+        let task = Task { try await Self.start(signed: signed) }
+        starting = task
+        return try await task.value
+    }
+
+    static func start(signed: Bool) async throws -> AWSEnvironment {
         let port = try Self.freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        let watcher = "\"$0\" -H 127.0.0.1 -p \(port) >/dev/null 2>&1 & m=$!; while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; kill $m"
+        let watcher = "\"$0\" -H 127.0.0.1 -p \(port) >/dev/null 2>&1 & m=$!; while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; kill -9 $m"
         process.arguments = ["-c", watcher, Self.binary.path]
         var environment = ProcessInfo.processInfo.environment
         if signed { environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "3" }
@@ -44,7 +53,6 @@ actor MotoServer {
         var aws = AWSEnvironment(
             credentials: AWSCredentials(accessKeyID: "AKIDBOOTSTRAP", secretAccessKey: "bootstrap"), region: "us-east-1", endpoints: ["": endpoint])
         if signed { aws.credentials = try await Self.createUser(aws) }
-        started = aws
         return aws
     }
 
