@@ -1,0 +1,76 @@
+import Foundation
+import Pipeline
+
+/// An `ImageRecord` as a DynamoDB item. Besides the record's own fields, an item carries
+/// `kind` (the partition key of the "all images by time" index) and, when the blobs are in S3,
+/// the full `s3://` locations of the original and of each variant, as the seed systems kept.
+enum DynamoDBImageItem {
+    static func encode(_ record: ImageRecord, locate: (String) -> String?) -> [String: Any] {
+        var item: [String: Any] = [
+            "id": DynamoValue.s(record.id), "kind": DynamoValue.s("image"), "filename": DynamoValue.s(record.filename),
+            "status": DynamoValue.s(record.status.rawValue), "recipe": DynamoValue.s(record.recipe), "contentType": DynamoValue.s(record.contentType),
+            "bytes": DynamoValue.n(record.bytes), "sha256": DynamoValue.s(record.sha256), "createdAt": DynamoValue.s(timestamp(record.createdAt)),
+            "updatedAt": DynamoValue.s(timestamp(record.updatedAt)), "attempts": DynamoValue.n(record.attempts),
+            "variants": variants(record.variants, locate: locate), "originalKey": DynamoValue.s(record.originalKey),
+            "generation": DynamoValue.n(record.generation),
+        ]
+        if let width = record.width { item["width"] = DynamoValue.n(width) }
+        if let height = record.height { item["height"] = DynamoValue.n(height) }
+        if let format = record.format { item["format"] = DynamoValue.s(format) }
+        if let completedAt = record.completedAt { item["completedAt"] = DynamoValue.s(timestamp(completedAt)) }
+        if let error = record.error { item["error"] = DynamoValue.s(error) }
+        if let location = locate(record.originalKey) { item["originalLocation"] = DynamoValue.s(location) }
+        return item
+    }
+
+    static func variants(_ variants: [VariantRecord], locate: (String) -> String?) -> [String: Any] {
+        [
+            "L": variants.map { variant -> [String: Any] in
+                var map: [String: Any] = [
+                    "name": DynamoValue.s(variant.name), "key": DynamoValue.s(variant.key), "width": DynamoValue.n(variant.width),
+                    "height": DynamoValue.n(variant.height), "bytes": DynamoValue.n(variant.bytes), "format": DynamoValue.s(variant.format),
+                    "contentType": DynamoValue.s(variant.contentType),
+                ]
+                if let location = locate(variant.key) { map["location"] = DynamoValue.s(location) }
+                return ["M": map]
+            }
+        ]
+    }
+
+    static func decode(_ item: [String: Any]) -> ImageRecord? {
+        guard let id = DynamoValue.string(item, "id"), let status = DynamoValue.string(item, "status").flatMap(ImageStatus.init(rawValue:)) else {
+            return nil
+        }
+        var record = ImageRecord(
+            id: id, filename: DynamoValue.string(item, "filename") ?? "", recipe: DynamoValue.string(item, "recipe") ?? "default",
+            contentType: DynamoValue.string(item, "contentType") ?? "application/octet-stream", bytes: DynamoValue.int(item, "bytes") ?? 0,
+            sha256: DynamoValue.string(item, "sha256") ?? "", originalKey: DynamoValue.string(item, "originalKey") ?? "",
+            createdAt: date(DynamoValue.string(item, "createdAt")) ?? Date(timeIntervalSince1970: 0))
+        record.status = status
+        record.updatedAt = date(DynamoValue.string(item, "updatedAt")) ?? record.createdAt
+        record.completedAt = date(DynamoValue.string(item, "completedAt"))
+        record.width = DynamoValue.int(item, "width")
+        record.height = DynamoValue.int(item, "height")
+        record.format = DynamoValue.string(item, "format")
+        record.error = DynamoValue.string(item, "error")
+        record.attempts = DynamoValue.int(item, "attempts") ?? 0
+        record.generation = DynamoValue.int(item, "generation") ?? 1
+        record.variants = DynamoValue.list(item, "variants").map { map in
+            VariantRecord(
+                name: DynamoValue.string(map, "name") ?? "", key: DynamoValue.string(map, "key") ?? "", width: DynamoValue.int(map, "width") ?? 0,
+                height: DynamoValue.int(map, "height") ?? 0, bytes: DynamoValue.int(map, "bytes") ?? 0, format: DynamoValue.string(map, "format") ?? "",
+                contentType: DynamoValue.string(map, "contentType") ?? "")
+        }
+        return record
+    }
+
+    /// ISO 8601 in UTC with milliseconds: readable in the console, and sortable.
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    static func date(_ text: String?) -> Date? {
+        guard let text else { return nil }
+        return try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+}
