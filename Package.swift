@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // libvips itself, found through pkg-config.
@@ -52,7 +53,7 @@ let package = Package(
             name: "AWSBackends",
             dependencies: [
                 "AWSSigning", "Pipeline", .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Signed webhooks for finished images, over AsyncHTTPClient.
@@ -67,7 +68,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Pipeline", "Imaging", "FileStorage", "SQLiteBackend", "Webhooks",
+                "Pipeline", "Imaging", "FileStorage", "SQLiteBackend", "Webhooks", "AWSBackends", "AWSSigning",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -81,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "darkroom",
             dependencies: [
-                "Pipeline", "Imaging", "Server",
+                "Pipeline", "Imaging", "Server", "AWSBackends", "AWSSigning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),

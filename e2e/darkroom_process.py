@@ -55,6 +55,18 @@ class DarkroomProcess:
                 time.sleep(0.1)
         raise RuntimeError("darkroom never answered /healthz")
 
+    def wait_for_log(self, text, timeout=30):
+        """Waits for a log line containing text; fails with the log if the process exits first."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if any(text in line for line in self.lines):
+                return self
+            if self.process.poll() is not None:
+                time.sleep(0.2)
+                raise RuntimeError(f"darkroom exited with {self.process.returncode}:\n" + "".join(self.lines[-30:]))
+            time.sleep(0.1)
+        raise RuntimeError(f"no log line with {text!r}:\n" + "".join(self.lines[-30:]))
+
     @property
     def url(self):
         return f"http://127.0.0.1:{self.port}"
@@ -79,6 +91,14 @@ class DarkroomProcess:
                 return response.status, json.loads(data) if data else None
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null")
+
+
+def run(arguments, environment=None, timeout=60):
+    """Runs a darkroom command to the end: (exit code, output)."""
+    env = dict(os.environ)
+    env.update(environment or {})
+    done = subprocess.run([str(BINARY), *arguments], env=env, capture_output=True, text=True, timeout=timeout)
+    return done.returncode, done.stdout + done.stderr
 
 
 def serve(data_dir, *extra, environment=None, log_path=None, port=0):

@@ -81,6 +81,12 @@ public enum SigV4Encoding {
         items.map { "\(uriEncode($0.0))=\(uriEncode($0.1))" }.joined(separator: "&")
     }
 
+    /// An `application/x-www-form-urlencoded` body, as the query-protocol services (SNS, IAM)
+    /// take it and as botocore writes it: SigV4 encoding with `+` for a space.
+    public static func formBody(_ items: [(String, String)]) -> String {
+        items.map { "\(uriEncode($0.0))=\(uriEncode($0.1).replacingOccurrences(of: "%20", with: "+"))" }.joined(separator: "&")
+    }
+
     /// A header value as signed: trimmed, with runs of spaces and tabs made one space.
     public static func canonicalHeaderValue(_ value: String) -> String {
         value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " ")

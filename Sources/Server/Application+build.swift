@@ -14,7 +14,7 @@ public func buildApplication(_ components: ServiceComponents, logger: Logger = L
     router.add(middleware: MetricsMiddleware(metrics: components.metrics))
     HealthController(services: components).addRoutes(to: router)
     router.get("metrics") { _, _ in
-        let depth = (try? await components.store.depth()) ?? 0
+        let depth = (try? await components.queue.depth()) ?? 0
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
             body: .init(byteBuffer: ByteBuffer(string: components.metrics.render(queueDepth: depth))))
@@ -32,7 +32,7 @@ public func buildApplication(_ components: ServiceComponents, logger: Logger = L
         api.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys, signer: signer))
     }
     ImagesController(services: components).addRoutes(to: api)
-    EventsController(events: components.events, signer: components.signer).addRoutes(to: api)
+    EventsController(events: components.events, links: components.links).addRoutes(to: api)
 
     var services: [any Service] = []
     if let webhooks = components.webhooks { services.append(webhooks) }

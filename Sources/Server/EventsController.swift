@@ -8,7 +8,7 @@ import Pipeline
 /// proxies from closing an idle stream.
 struct EventsController: Sendable {
     let events: EventBroadcaster
-    let signer: URLSigner?
+    let links: BlobLinks
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("events", use: stream)
@@ -26,7 +26,7 @@ struct EventsController: Sendable {
                 feed.yield(ByteBuffer(string: ": connected\n\n"))
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        for await event in events { feed.yield(Self.frame(event, signer: signer)) }
+                        for await event in events { feed.yield(Self.frame(event, links: links)) }
                         feed.finish()
                     }
                     group.addTask {
@@ -43,13 +43,13 @@ struct EventsController: Sendable {
             })
     }
 
-    static func frame(_ event: ImageEvent, signer: URLSigner?) -> ByteBuffer {
-        let json = String(decoding: payload(event, signer: signer), as: UTF8.self)
+    static func frame(_ event: ImageEvent, links: BlobLinks) -> ByteBuffer {
+        let json = String(decoding: payload(event, links: links), as: UTF8.self)
         return ByteBuffer(string: "id: \(event.id)-\(event.status.rawValue)\nevent: status\ndata: \(json)\n\n")
     }
 
     /// The JSON both the event stream and webhooks carry: {id, status, error, variants}.
-    static func payload(_ event: ImageEvent, signer: URLSigner?) -> [UInt8] {
+    static func payload(_ event: ImageEvent, links: BlobLinks) -> [UInt8] {
         struct Payload: Encodable {
             var id: String
             var status: ImageStatus
@@ -58,7 +58,7 @@ struct EventsController: Sendable {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let variants = ImageResource.variants(event.variants, id: event.id, signer: signer)
+        let variants = ImageResource.variants(event.variants, id: event.id, links: links)
         return Array((try? encoder.encode(Payload(id: event.id, status: event.status, error: event.error, variants: variants))) ?? Data())
     }
 }

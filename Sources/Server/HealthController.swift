@@ -9,7 +9,7 @@ struct HealthController: Sendable {
         router.get("healthz") { _, _ in Self.text("ok\n") }
         router.get("readyz") { _, _ in
             do {
-                _ = try await services.store.depth()
+                _ = try await services.queue.depth()
                 _ = try await services.blobs.get("readyz-probe")
                 return Self.text("ready\n")
             } catch {

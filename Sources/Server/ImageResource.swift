@@ -33,7 +33,7 @@ struct ImageResource: ResponseEncodable, Codable, Sendable {
     var originalUrl: String
     var variants: [Variant]
 
-    init(_ record: ImageRecord, signer: URLSigner? = nil) {
+    init(_ record: ImageRecord, links: BlobLinks = BlobLinks()) {
         id = record.id
         filename = record.filename
         status = record.status
@@ -50,21 +50,17 @@ struct ImageResource: ResponseEncodable, Codable, Sendable {
         error = record.error
         attempts = record.attempts
         url = "/api/images/\(record.id)"
-        originalUrl = Self.blobURL("/api/images/\(record.id)/original", signer)
-        variants = Self.variants(record.variants, id: record.id, signer: signer)
+        originalUrl = links.url(path: "/api/images/\(record.id)/original", key: record.originalKey)
+        variants = Self.variants(record.variants, id: record.id, links: links)
     }
 
-    /// Variant URLs, signed when the API needs keys, so an `<img>` tag can load them.
-    static func variants(_ records: [VariantRecord], id: String, signer: URLSigner?) -> [Variant] {
+    /// Variant URLs, as `BlobLinks` makes them.
+    static func variants(_ records: [VariantRecord], id: String, links: BlobLinks) -> [Variant] {
         records.map {
             Variant(
-                name: $0.name, url: blobURL("/api/images/\(id)/variants/\($0.name)", signer), width: $0.width, height: $0.height,
+                name: $0.name, url: links.url(path: "/api/images/\(id)/variants/\($0.name)", key: $0.key), width: $0.width, height: $0.height,
                 bytes: $0.bytes, format: $0.format, contentType: $0.contentType)
         }
-    }
-
-    static func blobURL(_ path: String, _ signer: URLSigner?) -> String {
-        signer?.sign(path) ?? path
     }
 
     static func timestamp(_ date: Date) -> String {

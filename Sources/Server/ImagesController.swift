@@ -35,14 +35,14 @@ struct ImagesController: Sendable {
         let idempotencyKey = request.headers[HTTPField.Name("Idempotency-Key")!]
         if let key = idempotencyKey {
             guard (1...255).contains(key.count) else { throw APIError.badRequest("Idempotency-Key must have 1 to 255 characters.") }
-            switch try await services.store.claimIdempotencyKey(key) {
+            switch try await services.metadata.claimIdempotencyKey(key) {
             case .claimed:
                 break
             case .inProgress:
                 throw APIError(.conflict, code: "idempotency_key_in_use", message: "A request with this Idempotency-Key is still being processed.")
             case .completed(let ids):
                 var records: [ImageRecord] = []
-                for id in ids { if let record = try await services.store.record(id: id) { records.append(record) } }
+                for id in ids { if let record = try await services.metadata.record(id: id) { records.append(record) } }
                 return try accepted(records, request: request, context: context)
             }
         }
@@ -54,12 +54,12 @@ struct ImagesController: Sendable {
             for (file, header) in zip(files, headers) {
                 records.append(try await services.ingestor.store(file, recipe: recipe, header: header))
             }
-            if let key = idempotencyKey { try await services.store.completeIdempotencyKey(key, imageIDs: records.map(\.id)) }
+            if let key = idempotencyKey { try await services.metadata.completeIdempotencyKey(key, imageIDs: records.map(\.id)) }
             await services.doorbell.ring()
             services.metrics.uploaded(records.count)
             return try accepted(records, request: request, context: context)
         } catch {
-            if let key = idempotencyKey { try? await services.store.releaseIdempotencyKey(key) }
+            if let key = idempotencyKey { try? await services.metadata.releaseIdempotencyKey(key) }
             if let error = error as? IngestError { throw APIError.from(error) }
             throw error
         }
@@ -68,18 +68,18 @@ struct ImagesController: Sendable {
     /// 202 with the image object (and its Location), or `{"images": [...]}` for several.
     private func accepted(_ records: [ImageRecord], request: Request, context: AppRequestContext) throws -> Response {
         if records.count == 1, let record = records.first {
-            var response = try ImageResource(record, signer: services.signer).response(from: request, context: context)
+            var response = try ImageResource(record, links: services.links).response(from: request, context: context)
             response.status = .accepted
             response.headers[.location] = "/api/images/\(record.id)"
             return response
         }
-        var response = try ImageList(images: records.map { ImageResource($0, signer: services.signer) }).response(from: request, context: context)
+        var response = try ImageList(images: records.map { ImageResource($0, links: services.links) }).response(from: request, context: context)
         response.status = .accepted
         return response
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> ImageResource {
-        ImageResource(try await record(context), signer: services.signer)
+        ImageResource(try await record(context), links: services.links)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ImagePage {
@@ -98,14 +98,14 @@ struct ImagesController: Sendable {
         }
         let cursor = query["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         if let cursor, !ImageID.isValid(cursor) { throw APIError.badRequest("cursor is not a value this API returned.") }
-        let records = try await services.store.list(status: status, limit: limit + 1, after: cursor)
+        let records = try await services.metadata.list(status: status, limit: limit + 1, after: cursor)
         let page = Array(records.prefix(limit))
-        return ImagePage(images: page.map { ImageResource($0, signer: services.signer) }, nextCursor: records.count > limit ? page.last?.id : nil)
+        return ImagePage(images: page.map { ImageResource($0, links: services.links) }, nextCursor: records.count > limit ? page.last?.id : nil)
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try imageID(context)
-        guard let record = try await services.store.delete(id: id) else { throw APIError.notFound("Image \(id)") }
+        guard let record = try await services.metadata.delete(id: id) else { throw APIError.notFound("Image \(id)") }
         for prefix in BlobKeys.prefixes(id: record.id) { try await services.blobs.delete(prefix: prefix) }
         await services.events.notify(ImageEvent(id: id, status: record.status, error: "deleted"))
         return Response(status: .noContent)
@@ -131,17 +131,17 @@ struct ImagesController: Sendable {
 
     @Sendable func reprocess(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try imageID(context)
-        guard let existing = try await services.store.record(id: id) else { throw APIError.notFound("Image \(id)") }
+        guard let existing = try await services.metadata.record(id: id) else { throw APIError.notFound("Image \(id)") }
         let recipe = request.uri.queryParameters["recipe"].map(String.init) ?? existing.recipe
         guard services.catalog.recipe(named: recipe) != nil else {
             throw APIError.from(IngestError.unknownRecipe(recipe, known: services.catalog.names))
         }
-        guard let record = try await services.store.restart(id: id, recipe: recipe, enqueuingInto: services.store) else {
+        guard let record = try await services.metadata.restart(id: id, recipe: recipe, enqueuingInto: services.queue) else {
             throw APIError.notFound("Image \(id)")
         }
         await services.doorbell.ring()
         await services.events.notify(ImageEvent(id: id, status: .pending))
-        var response = try ImageResource(record, signer: services.signer).response(from: request, context: context)
+        var response = try ImageResource(record, links: services.links).response(from: request, context: context)
         response.status = .accepted
         return response
     }
@@ -163,7 +163,7 @@ struct ImagesController: Sendable {
 
     private func record(_ context: AppRequestContext) async throws -> ImageRecord {
         let id = try imageID(context)
-        guard let record = try await services.store.record(id: id) else { throw APIError.notFound("Image \(id)") }
+        guard let record = try await services.metadata.record(id: id) else { throw APIError.notFound("Image \(id)") }
         return record
     }
 

@@ -1,3 +1,4 @@
+import AWSBackends
 import Configuration
 import Foundation
 import Imaging
@@ -12,7 +13,8 @@ extension ServerConfiguration {
     public static let keys = [
         "host", "port", "data", "workers.enabled", "workers.count", "queue.maxDepth", "recipes", "limits.maxPixels", "limits.maxBytes",
         "limits.maxFrames", "limits.formats", "worker.visibilitySeconds", "worker.maxAttempts", "auth.apiKeys", "auth.signingKey",
-        "auth.signedUrlSeconds", "webhooks.urls", "webhooks.secret", "webhooks.maxAttempts",
+        "auth.signedUrlSeconds", "webhooks.urls", "webhooks.secret", "webhooks.maxAttempts", "storage", "metadata", "queue.url", "notify",
+        "s3.serverSideEncryption", "s3.presignedLinks", "dynamodb.createTable", "events.queue", "events.input", "events.output", "events.recipe",
     ]
 
     /// Reads the layers. `flags` holds values given on the command line, by key.
@@ -68,6 +70,19 @@ extension ServerConfiguration {
         }
         c.webhookSecret = reader.string("webhooks.secret")
         c.webhookMaxAttempts = try reader.int("webhooks.maxAttempts") ?? c.webhookMaxAttempts
+        c.storage = reader.string("storage")
+        c.metadata = reader.string("metadata")
+        c.queueURL = reader.string("queue.url")
+        if let notify = reader.string("notify") {
+            c.notify = notify.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        c.s3ServerSideEncryption = reader.string("s3.serverSideEncryption")
+        c.s3PresignedLinks = try reader.bool("s3.presignedLinks") ?? c.s3PresignedLinks
+        c.dynamoDBCreateTable = try reader.bool("dynamodb.createTable") ?? c.dynamoDBCreateTable
+        c.eventsQueue = reader.string("events.queue")
+        c.eventsInput = reader.string("events.input")
+        c.eventsOutput = reader.string("events.output")
+        c.eventsRecipe = reader.string("events.recipe") ?? c.eventsRecipe
         try c.validate()
         return c
     }
@@ -94,6 +109,34 @@ extension ServerConfiguration {
             throw ConfigurationError("webhooks.secret must be set, at least 16 characters, when webhooks.urls is")
         }
         guard webhookMaxAttempts >= 1 else { throw ConfigurationError("webhooks.maxAttempts must be at least 1") }
+        if let storage, storage.contains("://"), !storage.hasPrefix("s3://") {
+            throw ConfigurationError("storage must be a directory or s3://bucket/prefix, not '\(storage)'")
+        }
+        if let metadata, metadata != "sqlite", !metadata.hasPrefix("dynamodb://") || metadata.count <= "dynamodb://".count {
+            throw ConfigurationError("metadata must be sqlite or dynamodb://TABLE, not '\(metadata)'")
+        }
+        if let queueURL, queueURL != "sqlite", !["sqs://", "https://", "http://"].contains(where: queueURL.hasPrefix) {
+            throw ConfigurationError("queue.url must be sqlite, sqs://NAME or a queue URL, not '\(queueURL)'")
+        }
+        for topic in notify where !topic.hasPrefix("sns://arn:") {
+            throw ConfigurationError("notify: '\(topic)' is not an SNS topic; write sns://arn:aws:sns:REGION:ACCOUNT:TOPIC")
+        }
+        if eventsQueue != nil {
+            guard let input = eventsInput, input.hasPrefix("s3://") else { throw ConfigurationError("--events needs --input s3://bucket/prefix") }
+            guard let output = eventsOutput ?? storage, output.hasPrefix("s3://") else {
+                throw ConfigurationError("--events needs --output s3://bucket/prefix (or storage set to one)")
+            }
+            if let storage, let eventsOutput, storage != eventsOutput {
+                throw ConfigurationError("--output \(eventsOutput) and storage \(storage) differ: variants go to one place; give one of them")
+            }
+            let (inputLocation, outputLocation) = (try Backends.location(input), try Backends.location(output))
+            if inputLocation.overlaps(outputLocation) {
+                throw ConfigurationError(OverlappingLocationsError(input: inputLocation, output: outputLocation).description)
+            }
+        }
+        if let sse = s3ServerSideEncryption, !["AES256", "aws:kms"].contains(sse) {
+            throw ConfigurationError("s3.serverSideEncryption must be AES256 or aws:kms, not '\(sse)'")
+        }
     }
 }
 

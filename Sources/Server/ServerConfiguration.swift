@@ -29,6 +29,27 @@ public struct ServerConfiguration: Sendable {
     public var webhookURLs: [String] = []
     public var webhookSecret: String?
     public var webhookMaxAttempts = 6
+    /// Where originals and variants go: nil for files under `<data>/blobs`, or `s3://bucket/prefix`.
+    public var storage: String?
+    /// Image records: nil (or `sqlite`) for `<data>/darkroom.sqlite`, or `dynamodb://table`.
+    public var metadata: String?
+    /// The job queue: nil (or `sqlite`) for the SQLite database in `<data>`, or an SQS queue as
+    /// `sqs://name` or its URL.
+    public var queueURL: String?
+    /// Where finished images are announced besides the event stream: `sns://arn:aws:sns:…` topics.
+    public var notify: [String] = []
+    /// `AES256` or `aws:kms`: asked of S3 for every object Darkroom writes.
+    public var s3ServerSideEncryption: String?
+    /// Variant and original links in the API point straight at the bucket, presigned.
+    public var s3PresignedLinks = false
+    /// Create the DynamoDB table (and its indexes) at start-up when it does not exist.
+    public var dynamoDBCreateTable = false
+    /// S3 event ingestion (`darkroom worker --events`): the SQS queue S3 notifies, the input
+    /// location images are dropped into, the output location variants go to, and the recipe.
+    public var eventsQueue: String?
+    public var eventsInput: String?
+    public var eventsOutput: String?
+    public var eventsRecipe = "default"
 
     public init() {}
 

@@ -9,8 +9,13 @@ import Webhooks
 /// controllers and the workers.
 public struct ServiceComponents: Sendable {
     public let configuration: ServerConfiguration
-    public let store: SQLiteStore
-    public let blobs: FileBlobStore
+    public let metadata: any MetadataStore
+    public let queue: any JobQueue
+    public let blobs: any BlobStore
+    /// SNS topics, besides the event stream and webhooks.
+    public let notifiers: [any Notifier]
+    /// Presigned bucket links for blob keys, when storage is S3 and `s3.presignedLinks` is on.
+    let directLink: (@Sendable (String) -> String?)?
     public let events: EventBroadcaster
     public let catalog: RecipeCatalog
     public let ingestor: Ingestor
@@ -26,8 +31,12 @@ public struct ServiceComponents: Sendable {
         self.configuration = configuration
         let data = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        store = try await SQLiteStore(path: data.appendingPathComponent("darkroom.sqlite").path)
-        blobs = try FileBlobStore(root: data.appendingPathComponent("blobs"))
+        let backends = try await Backends.make(configuration, data: data)
+        metadata = backends.metadata
+        queue = backends.queue
+        blobs = backends.blobs
+        notifiers = backends.notifiers
+        directLink = backends.directLink
         events = EventBroadcaster()
         catalog = try RecipeCatalog.load(file: configuration.recipesFile)
         pool = BlockingPool(threads: max(1, configuration.workerCount))
@@ -42,22 +51,26 @@ public struct ServiceComponents: Sendable {
         if configuration.webhookURLs.isEmpty {
             webhooks = nil
         } else {
-            let signer = self.signer
+            let links = BlobLinks(signer: signer, direct: directLink)
             webhooks = WebhookNotifier(
                 settings: WebhookSettings(
                     urls: configuration.webhookURLs, secret: configuration.webhookSecret ?? "",
                     retry: RetryPolicy(maxAttempts: configuration.webhookMaxAttempts)),
-                render: { EventsController.payload($0, signer: signer) })
+                render: { EventsController.payload($0, links: links) })
         }
         ingestor = Ingestor(
-            blobs: blobs, metadata: store, queue: store, catalog: catalog, limits: configuration.limits,
+            blobs: blobs, metadata: metadata, queue: queue, catalog: catalog, limits: configuration.limits,
             maxQueueDepth: configuration.maxQueueDepth, pool: pool)
     }
+
+    /// How the API links to originals and variants.
+    var links: BlobLinks { BlobLinks(signer: signer, direct: directLink) }
 
     /// A worker over these components.
     public func makeWorker() throws -> Worker {
         try Worker(
-            blobs: blobs, metadata: store, queue: store, notifier: NotifierFanOut([events] + (webhooks.map { [$0] } ?? [])), catalog: catalog,
+            blobs: blobs, metadata: metadata, queue: queue, notifier: NotifierFanOut([events] + (webhooks.map { [$0] } ?? []) + notifiers),
+            catalog: catalog,
             limits: configuration.limits, pool: pool,
             settings: configuration.worker, doorbell: doorbell, observer: metrics)
     }

@@ -24,6 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Worker tasks (default: the number of cores).") var workers: Int?
     @Flag(help: "Serve the API only; another process runs `darkroom worker`.") var noWorkers = false
     @Option(help: "Log format: json (one object per line) or text.") var logFormat: String = "json"
+    @OptionGroup var backends: BackendOptions
 
     func run() async throws {
         var flags: [String: ConfigContent] = [:]
@@ -33,6 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let recipes { flags["recipes"] = .string(recipes) }
         if let workers { flags["workers.count"] = .int(workers) }
         if noWorkers { flags["workers.enabled"] = .bool(false) }
+        backends.add(to: &flags)
         let settings: ServerConfiguration
         do {
             settings = try await ServerConfiguration.load(flags: flags, file: config)
@@ -43,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
         if logFormat == "json" { LoggingSystem.bootstrap(JSONLogHandler.init) }
         var logger = Logger(label: "darkroom")
         logger.logLevel = .info
-        let components = try await ServiceComponents(configuration: settings)
+        let components = try await ServiceComponents.checked(configuration: settings)
         let app = try buildApplication(components, logger: logger)
         logger.info("Darkroom starting", metadata: ["address": "\(settings.host):\(settings.port)", "data": "\(settings.dataDirectory)"])
         try await app.runService()

@@ -104,10 +104,10 @@ final class StreamReader: @unchecked Sendable {
             var completed = 0
             for _ in 0..<600 where completed < 200 {
                 try await Task.sleep(for: .milliseconds(100))
-                completed = try await fixture.components.store.list(status: .completed, limit: 1000, after: nil).count
+                completed = try await fixture.components.metadata.list(status: .completed, limit: 1000, after: nil).count
             }
             #expect(completed == 200)
-            #expect(try await fixture.components.store.list(status: nil, limit: 1000, after: nil).count == 200)
+            #expect(try await fixture.components.metadata.list(status: nil, limit: 1000, after: nil).count == 200)
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
             #expect(metrics.contains("darkroom_uploads_total 200") && metrics.contains("darkroom_jobs_total{outcome=\"completed\"} 200"))
         }

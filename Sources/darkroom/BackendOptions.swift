@@ -1,0 +1,33 @@
+import ArgumentParser
+import Configuration
+import Server
+
+/// `--storage`, `--metadata`, `--queue`, `--notify` and `--create-table`, shared by `serve`,
+/// `worker` and `migrate`: each is the configuration key of the same name.
+struct BackendOptions: ParsableArguments {
+    @Option(help: "Where originals and variants go: a directory, or s3://bucket/prefix.") var storage: String?
+    @Option(help: "Image records: sqlite, or dynamodb://TABLE.") var metadata: String?
+    @Option(help: "The job queue: sqlite, sqs://NAME or an SQS queue URL.") var queue: String?
+    @Option(help: "Announce finished images to an SNS topic: sns://arn:aws:sns:REGION:ACCOUNT:TOPIC (repeatable).") var notify: [String] = []
+    @Flag(help: "Create the DynamoDB table at start-up when it does not exist.") var createTable = false
+
+    func add(to flags: inout [String: ConfigContent]) {
+        if let storage { flags["storage"] = .string(storage) }
+        if let metadata { flags["metadata"] = .string(metadata) }
+        if let queue { flags["queue.url"] = .string(queue) }
+        if !notify.isEmpty { flags["notify"] = .string(notify.joined(separator: ",")) }
+        if createTable { flags["dynamodb.createTable"] = .bool(true) }
+    }
+}
+
+extension ServiceComponents {
+    /// Builds the components; a configuration mistake found on the way (a bad URL, missing AWS
+    /// credentials) becomes a usage error, exit code 2.
+    static func checked(configuration: ServerConfiguration) async throws -> ServiceComponents {
+        do {
+            return try await ServiceComponents(configuration: configuration)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+    }
+}

@@ -1,0 +1,231 @@
+"""The AWS-native path end to end, driven by clients no one here wrote: boto3 puts photos into an
+S3 bucket on moto (signatures checked), S3 notifies SQS, `darkroom worker --events` processes,
+and the test reads the output bucket, the DynamoDB table and an SQS queue subscribed to SNS."""
+
+import io
+import json
+import time
+import uuid
+
+import pytest
+from PIL import Image
+
+from darkroom_process import DarkroomProcess, run
+from moto_server import Moto
+
+
+@pytest.fixture(scope="module")
+def moto():
+    server = Moto(signed=True)
+    yield server
+    server.stop()
+
+
+def unique(stem):
+    return f"{stem}-{uuid.uuid4().hex[:10]}"
+
+
+def wait_for(description, condition, timeout=90, interval=0.3):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {description}")
+
+
+class Pipeline:
+    """An input bucket wired to an events queue, an output location, a table, and an SNS topic
+    with an SQS subscriber; and a worker on all of it."""
+
+    def __init__(self, moto, tmp_path, same_bucket=False):
+        self.moto = moto
+        self.s3 = moto.client("s3")
+        self.sqs = moto.client("sqs")
+        self.sns = moto.client("sns")
+        self.input_bucket = unique("photos")
+        self.output_bucket = self.input_bucket if same_bucket else unique("processed")
+        self.input = f"s3://{self.input_bucket}/incoming/"
+        self.output = f"s3://{self.output_bucket}/processed/"
+        for bucket in {self.input_bucket, self.output_bucket}:
+            self.s3.create_bucket(Bucket=bucket)
+        dead = self.sqs.create_queue(QueueName=unique("events-dead"))["QueueUrl"]
+        dead_arn = self.sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.queue_name = unique("events")
+        self.queue = self.sqs.create_queue(
+            QueueName=self.queue_name, Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": "4"})}
+        )["QueueUrl"]
+        queue_arn = self.sqs.get_queue_attributes(QueueUrl=self.queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        # The whole bucket notifies, so outputs written into the same bucket do make events.
+        self.s3.put_bucket_notification_configuration(
+            Bucket=self.input_bucket,
+            NotificationConfiguration={"QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]},
+        )
+        self.table = unique("images")
+        self.topic = self.sns.create_topic(Name=unique("done"))["TopicArn"]
+        self.inbox = self.sqs.create_queue(QueueName=unique("inbox"))["QueueUrl"]
+        inbox_arn = self.sqs.get_queue_attributes(QueueUrl=self.inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.sns.subscribe(TopicArn=self.topic, Protocol="sqs", Endpoint=inbox_arn)
+        self.received = []
+        code, output = run(["migrate", "--metadata", f"dynamodb://{self.table}"], environment=moto.environment())
+        assert code == 0, output
+        self.items_table = moto.resource("dynamodb").Table(self.table)
+        self.log = tmp_path / f"worker-{self.queue_name}.log"
+        self.worker = DarkroomProcess(
+            [
+                "worker", "--events", f"sqs://{self.queue_name}", "--input", self.input, "--output", self.output,
+                "--metadata", f"dynamodb://{self.table}", "--notify", f"sns://{self.topic}", "--data", str(tmp_path / "data"),
+                "--workers", "2",
+            ],
+            environment=moto.environment(),
+            log_path=self.log,
+        ).wait_for_log("Darkroom workers starting")
+
+    def put(self, key, data, content_type="image/jpeg"):
+        self.s3.put_object(Bucket=self.input_bucket, Key=key, Body=data, ContentType=content_type)
+
+    def items(self):
+        return self.items_table.scan()["Items"]
+
+    def images(self):
+        return [item for item in self.items() if not item["id"].startswith("idempotency#")]
+
+    def notifications(self):
+        """Every SNS message the subscribed queue has received so far."""
+        while True:
+            batch = self.sqs.receive_message(QueueUrl=self.inbox, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+            if not batch:
+                return list(self.received)
+            for message in batch:
+                self.received.append(json.loads(message["Body"]))
+                self.sqs.delete_message(QueueUrl=self.inbox, ReceiptHandle=message["ReceiptHandle"])
+
+    def queue_is_drained(self):
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=self.queue, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        )["Attributes"]
+        return attributes["ApproximateNumberOfMessages"] == "0" and attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+    def stop(self):
+        self.worker.stop()
+
+
+@pytest.fixture
+def pipeline(moto, tmp_path):
+    made = Pipeline(moto, tmp_path)
+    yield made
+    made.stop()
+
+
+def photo_bytes(photos, index):
+    return photos[index].read_bytes()
+
+
+def test_photos_dropped_in_s3_come_out_as_variants_records_and_notifications(pipeline, photos):
+    keys = ["incoming/summer trip/café 1.jpg", "incoming/2026/beach+sun.jpg"]
+    for index, key in enumerate(keys):
+        pipeline.put(key, photo_bytes(photos, index))
+
+    items = wait_for("two COMPLETED items", lambda: (lambda found: found if len(found) == 2 and all(i["status"] == "COMPLETED" for i in found) else None)(pipeline.images()))
+    by_name = {item["filename"]: item for item in items}
+    assert set(by_name) == {"café 1.jpg", "beach+sun.jpg"}, "keys are URL-decoded"
+    for key, photo in zip(keys, photos):
+        item = by_name[key.rsplit("/", 1)[1]]
+        # The fields the seed systems recorded.
+        for field in ("id", "filename", "status", "createdAt", "updatedAt", "completedAt", "bytes", "format", "originalLocation", "variants"):
+            assert field in item, f"{field} missing from {item}"
+        assert item["originalLocation"] == f"s3://{pipeline.input_bucket}/{key}"
+        assert int(item["bytes"]) == photo.stat().st_size
+        assert item["format"] == "jpeg"
+        source = Image.open(photo)
+        assert (int(item["width"]), int(item["height"])) == source.size
+        variants = {variant["name"]: variant for variant in item["variants"]}
+        assert set(variants) == {"thumbnail", "medium", "large"}
+        for name, longest in (("thumbnail", 150), ("medium", 800), ("large", 1600)):
+            variant = variants[name]
+            location = variant["location"]
+            assert location.startswith(f"s3://{pipeline.output_bucket}/processed/variants/{item['id']}/")
+            body = pipeline.s3.get_object(Bucket=pipeline.output_bucket, Key=location.split("/", 3)[3])["Body"].read()
+            decoded = Image.open(io.BytesIO(body))
+            assert decoded.size == (int(variant["width"]), int(variant["height"]))
+            assert max(decoded.size) == longest
+
+    # One SNS message per image, delivered to the subscribed queue, with filterable attributes.
+    messages = wait_for("two notifications", lambda: (lambda got: got if len(got) >= 2 else None)(pipeline.notifications()))
+    assert len(messages) == 2
+    for envelope in messages:
+        body = json.loads(envelope["Message"])
+        assert body["status"] == "COMPLETED" and body["id"] in {item["id"] for item in items}
+        assert envelope["MessageAttributes"]["status"]["Value"] == "COMPLETED"
+        assert envelope["MessageAttributes"]["recipe"]["Value"] == "default"
+        assert {variant["name"] for variant in body["variants"]} == {"thumbnail", "medium", "large"}
+    wait_for("the events queue to drain", pipeline.queue_is_drained)
+
+
+def test_a_corrupt_upload_ends_failed_with_its_error_and_a_failed_notification(pipeline, photos):
+    truncated = photo_bytes(photos, 0)[:4000]
+    pipeline.put("incoming/broken.jpg", truncated)
+    item = wait_for("a FAILED item", lambda: next((i for i in pipeline.images() if i["status"] == "FAILED"), None))
+    assert item["filename"] == "broken.jpg"
+    assert item["error"], "the error is recorded"
+    messages = wait_for("the FAILED notification", pipeline.notifications)
+    body = json.loads(messages[0]["Message"])
+    assert body["status"] == "FAILED" and body["error"] == item["error"]
+    assert messages[0]["MessageAttributes"]["status"]["Value"] == "FAILED"
+
+
+def test_a_duplicate_event_is_processed_once(pipeline, photos):
+    data = photo_bytes(photos, 1)
+    pipeline.put("incoming/once.jpg", data)
+    wait_for("the first run", lambda: [i for i in pipeline.images() if i["status"] == "COMPLETED"])
+    etag = pipeline.s3.head_object(Bucket=pipeline.input_bucket, Key="incoming/once.jpg")["ETag"].strip('"')
+    event = {
+        "Records": [
+            {
+                "eventName": "ObjectCreated:Put",
+                "s3": {"bucket": {"name": pipeline.input_bucket}, "object": {"key": "incoming/once.jpg", "size": len(data), "eTag": etag}},
+            }
+        ]
+    }
+    for _ in range(2):
+        pipeline.sqs.send_message(QueueUrl=pipeline.queue, MessageBody=json.dumps(event))
+    # The same event wrapped in an SNS envelope is recognised as the same object too.
+    pipeline.sqs.send_message(QueueUrl=pipeline.queue, MessageBody=json.dumps({"Type": "Notification", "Message": json.dumps(event)}))
+    wait_for("the duplicates to be consumed", pipeline.queue_is_drained, timeout=60)
+    images = pipeline.images()
+    assert len(images) == 1 and images[0]["status"] == "COMPLETED"
+    assert len(pipeline.notifications()) == 1, "one image, one notification"
+
+
+def test_outputs_written_into_the_input_bucket_trigger_nothing(moto, tmp_path, photos):
+    pipeline = Pipeline(moto, tmp_path, same_bucket=True)
+    try:
+        pipeline.put("incoming/self.jpg", photo_bytes(photos, 0))
+        item = wait_for("the image", lambda: next((i for i in pipeline.images() if i["status"] == "COMPLETED"), None))
+        # The variants landed in the same bucket, and each made an S3 event of its own.
+        outputs = pipeline.s3.list_objects_v2(Bucket=pipeline.input_bucket, Prefix="processed/").get("Contents", [])
+        assert len(outputs) == 3
+        wait_for("the variant events to be consumed", pipeline.queue_is_drained, timeout=60)
+        time.sleep(2)
+        assert [i["id"] for i in pipeline.images()] == [item["id"]], "nothing was ingested from the output location"
+        log = pipeline.log.read_text()
+        assert log.count("is in the output location") == 3
+    finally:
+        pipeline.stop()
+
+
+def test_overlapping_input_and_output_are_refused_at_start(moto, tmp_path):
+    code, output = run(
+        ["worker", "--events", "sqs://anything", "--input", "s3://b-1/in", "--output", "s3://b-1/in/out", "--data", str(tmp_path)],
+        environment=moto.environment(),
+    )
+    assert code == 2
+    assert "overlap" in output
+
+
+def test_a_wrong_secret_is_refused_by_moto(moto, tmp_path):
+    environment = moto.environment() | {"AWS_SECRET_ACCESS_KEY": "not-the-secret"}
+    code, output = run(["migrate", "--metadata", f"dynamodb://{unique('nope')}"], environment=environment)
+    assert code != 0
+    assert "InvalidSignatureException" in output or "SignatureDoesNotMatch" in output or "UnrecognizedClient" in output
