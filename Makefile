@@ -43,6 +43,7 @@ release: deps
 bench: deps venv release
 	$(PY) bench/bench.py --darkroom .build/release/darkroom --photos $(CORPUS)/bench
 	$(PY) bench/bench_service.py --darkroom .build/release/darkroom --photos $(CORPUS)/bench
+	DARKROOM_BINARY=.build/release/darkroom $(PY) bench/bench_aws.py --photos $(CORPUS)/bench
 
 deps: apt
 

@@ -42,11 +42,18 @@ actor MotoServer {
         let port = try Self.freePort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        let watcher = "\"$0\" -H 127.0.0.1 -p \(port) >/dev/null 2>&1 & m=$!; while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; kill -9 $m"
+        let pid = getpid()
+        let watcher =
+            "\"$0\" -H 127.0.0.1 -p \(port) >/dev/null 2>&1 & m=$!; "
+            + "while kill -0 \(pid) 2>/dev/null && [ \"$(cut -d' ' -f3 /proc/\(pid)/stat 2>/dev/null)\" != Z ]; do sleep 1; done; kill -9 $m"
         process.arguments = ["-c", watcher, Self.binary.path]
         var environment = ProcessInfo.processInfo.environment
         if signed { environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "3" }
         process.environment = environment
+        // The watcher must not hold the test runner's output open, or the runner waits on it.
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
         try process.run()
         let endpoint = URL(string: "http://127.0.0.1:\(port)")!
         try await Self.waitUntilUp(endpoint)

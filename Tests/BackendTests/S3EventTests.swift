@@ -1,0 +1,48 @@
+import AWSBackends
+import Foundation
+import Testing
+
+/// Reading S3 notifications as they arrive in SQS, without a network.
+@Suite struct S3EventTests {
+    static let direct = """
+        {"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","eventTime":"2026-11-21T10:00:00.000Z","eventName":"ObjectCreated:Put",
+        "s3":{"bucket":{"name":"photos"},"object":{"key":"incoming/summer+trip/caf%C3%A9+1.jpg","size":1234,"eTag":"abc123"}}}]}
+        """
+
+    @Test func keysAreURLDecodedAndTheFieldsRead() {
+        guard case .records(let records) = S3EventMessage.parse(Self.direct), let event = records.first else {
+            Issue.record("not read as records")
+            return
+        }
+        #expect(event == S3ObjectEvent(eventName: "ObjectCreated:Put", bucket: "photos", key: "incoming/summer trip/café 1.jpg", size: 1234, eTag: "abc123", eventTime: event.eventTime))
+        #expect(event.eventTime != nil)
+        #expect(event.isObjectCreated)
+    }
+
+    @Test func anSNSEnvelopeIsUnwrapped() throws {
+        let envelope = String(decoding: try JSONSerialization.data(withJSONObject: ["Type": "Notification", "Message": Self.direct]), as: UTF8.self)
+        #expect(S3EventMessage.parse(envelope) == S3EventMessage.parse(Self.direct))
+    }
+
+    @Test func testEventsAndStrangersAreToldApart() {
+        #expect(S3EventMessage.parse(#"{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"photos"}"#) == .test)
+        #expect(S3EventMessage.parse(#"{"Type":"Notification","Message":"{\"Event\":\"s3:TestEvent\"}"}"#) == .test)
+        #expect(S3EventMessage.parse("not json") == .unrecognized)
+        #expect(S3EventMessage.parse(#"{"hello":"world"}"#) == .unrecognized)
+        guard case .records(let records) = S3EventMessage.parse(#"{"Records":[{"eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]}"#)
+        else {
+            Issue.record("a removal is still an S3 record")
+            return
+        }
+        #expect(records.count == 1 && !records[0].isObjectCreated)
+    }
+
+    @Test func aSplitRecordReadsBackTheSame() throws {
+        guard case .records(let records) = S3EventMessage.parse(Self.direct), let event = records.first else { return }
+        guard case .records(let again) = S3EventMessage.parse(event.asEventJSON) else {
+            Issue.record("the split message does not parse")
+            return
+        }
+        #expect(again.first?.key == event.key && again.first?.eTag == event.eTag && again.first?.size == event.size)
+    }
+}
