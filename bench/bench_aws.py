@@ -54,6 +54,7 @@ def aws_run(photos, count, workers):
                 for index in range(count):
                     photo = photos[index % len(photos)]
                     s3.put_object(Bucket=source, Key=f"incoming/{index}-{photo.name}", Body=photo.read_bytes(), ContentType="image/jpeg")
+                uploaded = time.perf_counter() - started
                 while True:
                     done = [i for i in items.scan()["Items"] if i.get("status") in ("COMPLETED", "FAILED")]
                     if len(done) >= count:
@@ -61,6 +62,7 @@ def aws_run(photos, count, workers):
                     time.sleep(0.1)
                 elapsed = time.perf_counter() - started
                 assert all(i["status"] == "COMPLETED" for i in done)
+                print(f"  aws: the {count} puts took {uploaded:.2f} s of {elapsed:.2f} s", flush=True)
             finally:
                 worker.stop()
         return count / elapsed

@@ -64,13 +64,7 @@ enum DynamoDBImageItem {
         return record
     }
 
-    /// ISO 8601 in UTC with milliseconds: readable in the console, and sortable.
-    static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
-    }
+    static func timestamp(_ date: Date) -> String { Timestamp.string(date) }
 
-    static func date(_ text: String?) -> Date? {
-        guard let text else { return nil }
-        return try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
-    }
+    static func date(_ text: String?) -> Date? { text.flatMap(Timestamp.date) }
 }

@@ -64,7 +64,7 @@ struct ImageResource: ResponseEncodable, Codable, Sendable {
     }
 
     static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        Timestamp.string(date)
     }
 }
 

@@ -1,4 +1,5 @@
 import AWSBackends
+import AWSSigning
 import Foundation
 import Testing
 
@@ -44,5 +45,27 @@ import Testing
             return
         }
         #expect(again.first?.key == event.key && again.first?.eTag == event.eTag && again.first?.size == event.size)
+    }
+}
+
+/// Path-style and virtual-hosted addressing, as the endpoint and the setting choose.
+@Suite struct S3AddressingTests {
+    static func client(_ endpoints: [String: URL], style: String = "auto") -> S3Client {
+        S3Client(
+            environment: AWSEnvironment(
+                credentials: AWSCredentials(accessKeyID: "K", secretAccessKey: "S"), region: "eu-west-1", endpoints: endpoints, s3AddressingStyle: style))
+    }
+
+    @Test func awsItselfGetsVirtualHostedURLs() {
+        let url = Self.client([:]).presignedGetURL(bucket: "photos", key: "a b/c.jpg", expires: 60, date: Date(timeIntervalSince1970: 0))
+        #expect(url.hasPrefix("https://photos.s3.eu-west-1.amazonaws.com/a%20b/c.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256&"))
+    }
+
+    @Test func aCustomEndpointGetsPathStyleUnlessToldOtherwise() {
+        let minio = URL(string: "http://127.0.0.1:9000")!
+        #expect(Self.client(["s3": minio]).presignedGetURL(bucket: "photos", key: "k.jpg", expires: 60).hasPrefix("http://127.0.0.1:9000/photos/k.jpg?"))
+        #expect(
+            Self.client(["s3": URL(string: "https://r2.example.com")!], style: "virtual").presignedGetURL(bucket: "photos", key: "k.jpg", expires: 60)
+                .hasPrefix("https://photos.r2.example.com/k.jpg?"))
     }
 }
