@@ -5,6 +5,7 @@ and the test reads the output bucket, the DynamoDB table and an SQS queue subscr
 import io
 import json
 import time
+import urllib.parse
 import uuid
 
 import pytest
@@ -290,3 +291,54 @@ def test_presigned_links_point_straight_at_the_bucket(tmp_path, photos):
             server.stop()
     finally:
         open_moto.stop()
+
+
+def test_a_multipart_upload_with_its_two_events_makes_one_image(pipeline, tmp_path):
+    from boto3.s3.transfer import TransferConfig
+    import random
+
+    rng = random.Random(7)
+    big = tmp_path / "big.jpg"
+    Image.frombytes("RGB", (2600, 2000), rng.randbytes(2600 * 2000 * 3)).save(big, quality=95)
+    assert big.stat().st_size > 5.5 * 1024 * 1024
+    config = TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024)
+    pipeline.s3.upload_file(str(big), pipeline.input_bucket, "incoming/big.jpg", ExtraArgs={"ContentType": "image/jpeg"}, Config=config)
+    head = pipeline.s3.head_object(Bucket=pipeline.input_bucket, Key="incoming/big.jpg")
+    assert head["ETag"].strip('"').endswith("-2"), "uploaded in two parts"
+    wait_for("the image", lambda: [i for i in pipeline.images() if i["status"] == "COMPLETED"])
+    wait_for("every event to be consumed", pipeline.queue_is_drained, timeout=60)
+    assert len(pipeline.images()) == 1
+
+
+def test_a_job_that_keeps_failing_is_left_to_the_queues_redrive(moto, tmp_path, photos):
+    """The output bucket does not exist, so every attempt fails; the worker hides the message
+    for longer each time and never deletes it, and after maxReceiveCount (4) receives SQS moves
+    it to the dead-letter queue, intact."""
+    s3, sqs = moto.client("s3"), moto.client("sqs")
+    source, table = unique("photos"), unique("images")
+    s3.create_bucket(Bucket=source)
+    dead = sqs.create_queue(QueueName=unique("dead"))["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    name = unique("events")
+    queue = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": "3"})})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket=source, NotificationConfiguration={"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]}
+    )
+    assert run(["migrate", "--metadata", f"dynamodb://{table}"], environment=moto.environment())[0] == 0
+    worker = DarkroomProcess(
+        ["worker", "--events", queue, "--input", f"s3://{source}/in", "--output", f"s3://{unique('missing')}/out",
+         "--metadata", f"dynamodb://{table}", "--data", str(tmp_path / "data"), "--workers", "1"],
+        environment=moto.environment(),
+    ).wait_for_log("Darkroom workers starting")
+    try:
+        s3.put_object(Bucket=source, Key="in/doomed.jpg", Body=photos[0].read_bytes(), ContentType="image/jpeg")
+        moved = wait_for("the message in the dead-letter queue", lambda: sqs.receive_message(QueueUrl=dead, WaitTimeSeconds=1).get("Messages"), timeout=60)
+        record = json.loads(moved[0]["Body"])["Records"][0]
+        assert urllib.parse.unquote_plus(record["s3"]["object"]["key"]) == "in/doomed.jpg", "the S3 event itself, intact"
+        items = [i for i in moto.resource("dynamodb").Table(table).scan()["Items"] if not i["id"].startswith("idempotency#")]
+        assert len(items) == 1 and items[0]["status"] == "PROCESSING" and int(items[0]["attempts"]) == 3
+        attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+        assert attributes == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
+    finally:
+        worker.stop()

@@ -239,3 +239,30 @@ def test_scrolling_pages_through_the_cursor_api_and_filters_by_status(server, dr
     wait_for("the detail view from the keyboard", lambda: driver.find_element(By.ID, "detail").get_attribute("open") is not None)
     assert driver.find_element(By.ID, "detail").get_attribute("data-id") == cards(driver)[0].get_attribute("data-id")
     driver.save_screenshot(str(output_dir / "detail-grayscale.png"))
+
+
+def test_files_dropped_on_the_page_upload(server, driver, output_dir):
+    """A real drop event, with files made in the page (WebDriver cannot drag files from the OS)."""
+    open_page(driver, server.url)
+    driver.execute_script(
+        """
+        const canvas = document.createElement('canvas');
+        canvas.width = 320; canvas.height = 200;
+        const g = canvas.getContext('2d');
+        g.fillStyle = '#2a6'; g.fillRect(0, 0, 320, 200); g.fillStyle = '#fd4'; g.fillRect(40, 40, 120, 80);
+        canvas.toBlob(blob => {
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([blob], 'dropped-1.png', {type: 'image/png'}));
+          transfer.items.add(new File([blob], 'dropped-2.png', {type: 'image/png'}));
+          const target = document.querySelector('#gallery');
+          target.dispatchEvent(new DragEvent('dragenter', {bubbles: true, dataTransfer: transfer}));
+          window.__overlayShown = !document.getElementById('drop-overlay').hidden;
+          target.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: transfer}));
+        }, 'image/png');
+        """
+    )
+    wait_for("two COMPLETED cards from the drop", lambda: len(cards(driver, "COMPLETED")) == 2, timeout=60)
+    assert driver.execute_script("return window.__overlayShown") is True, "the drop overlay shows while files are dragged"
+    assert driver.find_element(By.ID, "drop-overlay").get_attribute("hidden") is not None
+    names = sorted(card.find_element(By.CSS_SELECTOR, ".card-name").text for card in cards(driver))
+    assert names == ["dropped-1.png", "dropped-2.png"]
