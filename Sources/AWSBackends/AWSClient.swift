@@ -47,7 +47,8 @@ public struct AWSClient: Sendable {
             do {
                 let response = try await sendOnce(method, host: host, path: path, query: query, headers: headers, body: body, payload: payload)
                 if response.status < 300 || accepting.contains(response.status) { return response }
-                let error = AWSError(service: service, status: response.status, body: response.body, requestID: response.headers.first(name: "x-amzn-requestid"))
+                let error = AWSError(
+                    service: service, status: response.status, body: response.body, requestID: response.headers.first(name: "x-amzn-requestid"))
                 if error.isRetryable && attempt < maxAttempts {
                     try await Task.sleep(for: .milliseconds(100 * (1 << attempt)))
                     continue
@@ -70,7 +71,8 @@ public struct AWSClient: Sendable {
     ) -> (HTTPClientRequest, SigV4Signer.Request) {
         let base = endpoint
         let hostHeader = host ?? Self.hostHeader(base)
-        var request = SigV4Signer.Request(method: method.rawValue, path: path, query: query, headers: [("Host", hostHeader)] + headers.map { ($0.0, $0.1) })
+        var request = SigV4Signer.Request(
+            method: method.rawValue, path: path, query: query, headers: [("Host", hostHeader)] + headers.map { ($0.0, $0.1) })
         if !body.isEmpty || method == .PUT || method == .POST { request.headers.append(("Content-Length", String(body.count))) }
         signer.sign(&request, payload: payload ?? .of(body))
         var outgoing = HTTPClientRequest(url: "\(base.scheme ?? "https")://\(hostHeader)\(path)\(query.isEmpty ? "" : "?" + query)")
@@ -86,7 +88,8 @@ public struct AWSClient: Sendable {
         let (outgoing, _) = signedRequest(method, host: host, path: path, query: query, headers: headers, body: body, payload: payload)
         let response = try await http.execute(outgoing, timeout: timeout)
         var collected = try await response.body.collect(upTo: 512 * 1024 * 1024)
-        return Response(status: Int(response.status.code), headers: response.headers, body: collected.readBytes(length: collected.readableBytes) ?? [])
+        return Response(
+            status: Int(response.status.code), headers: response.headers, body: collected.readBytes(length: collected.readableBytes) ?? [])
     }
 
     /// `host` or `host:port`, the port only when it is not the scheme's default.

@@ -35,7 +35,7 @@ public struct AWSError: Error, CustomStringConvertible, Sendable {
     public var isRetryable: Bool {
         status >= 500 || status == 429
             || ["Throttling", "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded", "SlowDown", "RequestTimeout"]
-            .contains(code)
+                .contains(code)
     }
 
     public var description: String { "\(service) \(status) \(code): \(message)" }

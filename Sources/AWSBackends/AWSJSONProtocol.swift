@@ -8,7 +8,9 @@ extension AWSClient {
         let response = try await send(.POST, path: "/", headers: [("Content-Type", contentType), ("X-Amz-Target", target)], body: Array(body))
         guard !response.body.isEmpty else { return [:] }
         guard let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
-            throw AWSError(service: service, status: response.status, code: "BadResponse", message: "\(target) answered with something that is not a JSON object.")
+            throw AWSError(
+                service: service, status: response.status, code: "BadResponse",
+                message: "\(target) answered with something that is not a JSON object.")
         }
         return object
     }

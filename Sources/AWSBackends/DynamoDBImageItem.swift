@@ -58,7 +58,8 @@ enum DynamoDBImageItem {
         record.variants = DynamoValue.list(item, "variants").map { map in
             VariantRecord(
                 name: DynamoValue.string(map, "name") ?? "", key: DynamoValue.string(map, "key") ?? "", width: DynamoValue.int(map, "width") ?? 0,
-                height: DynamoValue.int(map, "height") ?? 0, bytes: DynamoValue.int(map, "bytes") ?? 0, format: DynamoValue.string(map, "format") ?? "",
+                height: DynamoValue.int(map, "height") ?? 0, bytes: DynamoValue.int(map, "bytes") ?? 0,
+                format: DynamoValue.string(map, "format") ?? "",
                 contentType: DynamoValue.string(map, "contentType") ?? "")
         }
         return record

@@ -55,7 +55,8 @@ public struct DynamoDBMetadataStore: MetadataStore {
 
     public func insert(_ record: ImageRecord) async throws {
         let item = DynamoDBImageItem.encode(record, locate: locate)
-        guard try await client.conditionalWrite("PutItem", ["TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(id)"]) != nil
+        guard
+            try await client.conditionalWrite("PutItem", ["TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(id)"]) != nil
         else {
             throw DynamoDBStoreError(message: "An image with id \(record.id) already exists.")
         }
@@ -104,7 +105,8 @@ public struct DynamoDBMetadataStore: MetadataStore {
             remove: "#err", when: "generation = :g AND #st = :processing",
             values: [
                 ":completed": DynamoValue.s("COMPLETED"), ":processing": DynamoValue.s("PROCESSING"), ":w": DynamoValue.n(result.width),
-                ":h": DynamoValue.n(result.height), ":f": DynamoValue.s(result.format), ":v": DynamoDBImageItem.variants(result.variants, locate: locate),
+                ":h": DynamoValue.n(result.height), ":f": DynamoValue.s(result.format),
+                ":v": DynamoDBImageItem.variants(result.variants, locate: locate),
                 ":g": DynamoValue.n(generation),
             ]) != nil
     }
@@ -142,7 +144,8 @@ public struct DynamoDBMetadataStore: MetadataStore {
         var allValues = values
         allValues[":now"] = DynamoValue.s(Self.now())
         var names: [String: String] = [:]
-        for (placeholder, name) in [("#st", "status"), ("#err", "error"), ("#fmt", "format")] where expression.contains(placeholder) || condition.contains(placeholder) {
+        for (placeholder, name) in [("#st", "status"), ("#err", "error"), ("#fmt", "format")]
+        where expression.contains(placeholder) || condition.contains(placeholder) {
             names[placeholder] = name
         }
         if !expression.contains(":now") { allValues[":now"] = nil }

@@ -134,7 +134,8 @@ public struct S3Client: Sendable {
             }
             let parts = etags.enumerated().map { "<Part><PartNumber>\($0.offset + 1)</PartNumber><ETag>\(XMLText.escape($0.element))</ETag></Part>" }
             let body = Array("<CompleteMultipartUpload>\(parts.joined())</CompleteMultipartUpload>".utf8)
-            let completed = try await aws.send(.POST, host: host, path: path, query: "uploadId=\(encodedID)", headers: [("Content-Type", "application/xml")], body: body)
+            let completed = try await aws.send(
+                .POST, host: host, path: path, query: "uploadId=\(encodedID)", headers: [("Content-Type", "application/xml")], body: body)
             // S3 can answer 200 with an error inside the body.
             if completed.text.contains("<Error>") { throw AWSError(service: "s3", status: 500, body: completed.body, requestID: nil) }
         } catch {

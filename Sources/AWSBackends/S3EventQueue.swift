@@ -90,7 +90,9 @@ public struct S3EventQueue: JobQueue {
         case .completed(let ids):
             // Seen before: the worker skips it if it is done, or finishes it if a crash interrupted it.
             guard let id = ids.first, let record = try await metadata.record(id: id) else { return try await drop(message, reason: "a duplicate") }
-            return Lease(job: Job(imageID: id, recipe: record.recipe, generation: record.generation), token: message.receiptHandle, attempts: message.receiveCount)
+            return Lease(
+                job: Job(imageID: id, recipe: record.recipe, generation: record.generation), token: message.receiptHandle,
+                attempts: message.receiveCount)
         case .inProgress:
             try await sqs.changeVisibility(queue: queue, receiptHandle: message.receiptHandle, seconds: 5)
             return nil
@@ -107,7 +109,8 @@ public struct S3EventQueue: JobQueue {
                 try await metadata.insert(record)
                 try await metadata.completeIdempotencyKey(claim, imageIDs: [record.id])
                 logger.info("ingested from S3", metadata: ["image": "\(record.id)", "source": "s3://\(event.bucket)/\(event.key)"])
-                return Lease(job: Job(imageID: record.id, recipe: recipe, generation: 1), token: message.receiptHandle, attempts: message.receiveCount)
+                return Lease(
+                    job: Job(imageID: record.id, recipe: recipe, generation: 1), token: message.receiptHandle, attempts: message.receiveCount)
             } catch {
                 try? await metadata.releaseIdempotencyKey(claim)
                 throw error

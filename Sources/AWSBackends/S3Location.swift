@@ -13,7 +13,9 @@ public struct S3Location: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `s3://bucket` or `s3://bucket/some/prefix`.
     public init(url text: String) throws {
-        guard text.hasPrefix("s3://") else { throw AWSConfigurationError("'\(text)' is not an S3 location: write s3://bucket or s3://bucket/prefix.") }
+        guard text.hasPrefix("s3://") else {
+            throw AWSConfigurationError("'\(text)' is not an S3 location: write s3://bucket or s3://bucket/prefix.")
+        }
         let rest = text.dropFirst("s3://".count)
         let bucket = String(rest.prefix { $0 != "/" })
         let prefix = String(rest.dropFirst(bucket.count).drop { $0 == "/" })

@@ -20,7 +20,8 @@ public struct SNSClient: Sendable {
             parameters += [("\(entry).Name", name), ("\(entry).Value.DataType", "String"), ("\(entry).Value.StringValue", value)]
         }
         let body = Array(SigV4Encoding.formBody(parameters).utf8)
-        let response = try await aws.send(.POST, path: "/", headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: body)
+        let response = try await aws.send(
+            .POST, path: "/", headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: body)
         return XMLText.first("MessageId", in: response.text) ?? ""
     }
 

@@ -33,7 +33,8 @@ public struct SNSNotifier: Notifier {
         guard let record = try? await metadata.record(id: event.id) else { return }
         do {
             try await client.publish(
-                topicARN: topicARN, message: Self.message(record, event: event, locate: locate), subject: "Darkroom: \(record.filename) \(event.status.rawValue)",
+                topicARN: topicARN, message: Self.message(record, event: event, locate: locate),
+                subject: "Darkroom: \(record.filename) \(event.status.rawValue)",
                 attributes: ["status": event.status.rawValue, "recipe": record.recipe])
         } catch {
             logger.error("SNS publish failed", metadata: ["image": "\(event.id)", "topic": "\(topicARN)", "error": "\(error)"])
@@ -55,7 +56,10 @@ public struct SNSNotifier: Notifier {
             "variants": variants,
         ]
         if let format = record.format { object["format"] = format }
-        if let width = record.width, let height = record.height { object["width"] = width; object["height"] = height }
+        if let width = record.width, let height = record.height {
+            object["width"] = width
+            object["height"] = height
+        }
         if let completedAt = record.completedAt { object["completedAt"] = DynamoDBImageItem.timestamp(completedAt) }
         if let error = event.error ?? record.error { object["error"] = error }
         if let location = locate(record.originalKey) { object["originalLocation"] = location }

@@ -55,7 +55,8 @@ public struct SQSClient: Sendable {
             guard let handle = message["ReceiptHandle"] as? String else { return nil }
             let attributes = message["Attributes"] as? [String: Any] ?? [:]
             let count = (attributes["ApproximateReceiveCount"] as? String).flatMap(Int.init) ?? 1
-            return Message(id: message["MessageId"] as? String ?? "", body: message["Body"] as? String ?? "", receiptHandle: handle, receiveCount: count)
+            return Message(
+                id: message["MessageId"] as? String ?? "", body: message["Body"] as? String ?? "", receiptHandle: handle, receiveCount: count)
         }
     }
 

@@ -39,20 +39,25 @@ public struct AWSEnvironment: Sendable {
             guard let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty else {
                 throw AWSConfigurationError("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not.")
             }
-            credentials = AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
+            credentials = AWSCredentials(
+                accessKeyID: key, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
         } else if let key = profileCredentials["aws_access_key_id"] ?? profileConfig["aws_access_key_id"],
             let secret = profileCredentials["aws_secret_access_key"] ?? profileConfig["aws_secret_access_key"]
         {
             credentials = AWSCredentials(
-                accessKeyID: key, secretAccessKey: secret, sessionToken: profileCredentials["aws_session_token"] ?? profileConfig["aws_session_token"])
+                accessKeyID: key, secretAccessKey: secret, sessionToken: profileCredentials["aws_session_token"] ?? profileConfig["aws_session_token"]
+            )
         } else if environment["AWS_PROFILE"] != nil {
-            throw AWSConfigurationError("The AWS profile '\(profileName)' has no aws_access_key_id and aws_secret_access_key in \(credentialsFile) or \(configFile).")
+            throw AWSConfigurationError(
+                "The AWS profile '\(profileName)' has no aws_access_key_id and aws_secret_access_key in \(credentialsFile) or \(configFile).")
         } else {
             throw AWSConfigurationError(
                 "No AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with a profile in ~/.aws/credentials.")
         }
 
-        let region = [environment["AWS_REGION"], environment["AWS_DEFAULT_REGION"], profileConfig["region"]].compactMap { $0 }.first { !$0.isEmpty } ?? "us-east-1"
+        let region =
+            [environment["AWS_REGION"], environment["AWS_DEFAULT_REGION"], profileConfig["region"]].compactMap { $0 }.first { !$0.isEmpty }
+            ?? "us-east-1"
 
         var endpoints: [String: URL] = [:]
         let general = environment["AWS_ENDPOINT_URL"] ?? profileConfig["endpoint_url"]

@@ -49,7 +49,8 @@ public struct Backends: Sendable {
         var directLink: (@Sendable (String) -> String?)?
         if let aws, let url = configuration.storage ?? configuration.eventsOutput, url.hasPrefix("s3://") {
             let location = try Self.location(url)
-            let store = S3BlobStore(client: S3Client(environment: aws), location: location, serverSideEncryption: configuration.s3ServerSideEncryption)
+            let store = S3BlobStore(
+                client: S3Client(environment: aws), location: location, serverSideEncryption: configuration.s3ServerSideEncryption)
             blobs = store
             locate = { key in key.hasPrefix("s3://") ? key : "s3://\(location.bucket)/\(location.prefix)\(key)" }
             if configuration.s3PresignedLinks {
@@ -96,7 +97,9 @@ public struct Backends: Sendable {
         if let aws {
             for topic in configuration.notify {
                 notifiers.append(
-                    SNSNotifier(client: SNSClient(environment: aws), topicARN: try SNSClient.topicARN(topic), metadata: metadata, locate: locate, logger: logger))
+                    SNSNotifier(
+                        client: SNSClient(environment: aws), topicARN: try SNSClient.topicARN(topic), metadata: metadata, locate: locate,
+                        logger: logger))
             }
         }
         return Backends(blobs: blobs, metadata: metadata, queue: queue, notifiers: notifiers, directLink: directLink)

@@ -1,6 +1,6 @@
-import ArgumentParser
 import AWSBackends
 import AWSSigning
+import ArgumentParser
 import Configuration
 import Foundation
 import Server

@@ -12,14 +12,17 @@ import Testing
     }
 
     static let files = (
-        credentials: "[default]\naws_access_key_id = DEFAULTKEY\naws_secret_access_key = defaultsecret\n\n[work]\naws_access_key_id=WORKKEY\naws_secret_access_key=worksecret\naws_session_token = worktoken\n",
+        credentials:
+            "[default]\naws_access_key_id = DEFAULTKEY\naws_secret_access_key = defaultsecret\n\n[work]\naws_access_key_id=WORKKEY\naws_secret_access_key=worksecret\naws_session_token = worktoken\n",
         config: "[default]\nregion = eu-west-1\n\n[profile work]\nregion = ap-south-1\nendpoint_url = http://127.0.0.1:9000\n"
     )
 
     @Test func environmentVariablesComeFirst() throws {
         let home = try home(credentials: Self.files.credentials, config: Self.files.config)
         let environment = try AWSEnvironment.load(
-            environment: ["AWS_ACCESS_KEY_ID": "ENVKEY", "AWS_SECRET_ACCESS_KEY": "envsecret", "AWS_SESSION_TOKEN": "envtoken", "AWS_PROFILE": "work"],
+            environment: [
+                "AWS_ACCESS_KEY_ID": "ENVKEY", "AWS_SECRET_ACCESS_KEY": "envsecret", "AWS_SESSION_TOKEN": "envtoken", "AWS_PROFILE": "work",
+            ],
             home: home)
         #expect(environment.credentials == AWSCredentials(accessKeyID: "ENVKEY", secretAccessKey: "envsecret", sessionToken: "envtoken"))
         #expect(environment.region == "ap-south-1", "the profile still supplies the region")
@@ -58,7 +61,8 @@ import Testing
         #expect(throws: AWSConfigurationError.self) { try AWSEnvironment.load(environment: ["AWS_ACCESS_KEY_ID": "K"], home: home) }
         #expect(throws: AWSConfigurationError.self) { try AWSEnvironment.load(environment: ["AWS_PROFILE": "nope"], home: home) }
         do {
-            _ = try AWSEnvironment.load(environment: ["AWS_ACCESS_KEY_ID": "K", "AWS_SECRET_ACCESS_KEY": "S", "AWS_ENDPOINT_URL_SQS": "localhost:5000"], home: home)
+            _ = try AWSEnvironment.load(
+                environment: ["AWS_ACCESS_KEY_ID": "K", "AWS_SECRET_ACCESS_KEY": "S", "AWS_ENDPOINT_URL_SQS": "localhost:5000"], home: home)
             Issue.record("a URL without a scheme was accepted")
         } catch let error as AWSConfigurationError {
             #expect(error.description.contains("AWS_ENDPOINT_URL_SQS"))

@@ -47,7 +47,8 @@ import Testing
             let method = presign ? "GET" : ["GET", "PUT", "POST", "DELETE", "HEAD"][random.next(5)]
             let segments = (0..<(1 + random.next(4))).map { _ in random.word(allowDots: !s3) }
             let path = "/" + segments.map { SigV4Encoding.uriEncode($0) }.joined(separator: "/") + (random.next(3) == 0 ? "/" : "")
-            let queryItems = (0..<random.next(4)).map { _ in (random.word(allowDots: false), random.next(4) == 0 ? "" : random.word(allowDots: false)) }
+            let queryItems = (0..<random.next(4)).map { _ in (random.word(allowDots: false), random.next(4) == 0 ? "" : random.word(allowDots: false))
+            }
             let query = SigV4Encoding.queryString(queryItems)
             var headers: [(String, String)] = [("Host", "127.0.0.1:5000")]
             for _ in 0..<random.next(4) {
@@ -57,7 +58,8 @@ import Testing
             let body = presign ? "" : String((0..<random.next(200)).map { _ in Self.bodyAlphabet[random.next(Self.bodyAlphabet.count)] })
             let token: String? = random.next(3) == 0 ? "token/\(random.word(allowDots: false))+=" : nil
             let unsigned = s3 && !presign && random.next(3) == 0
-            let credentials = AWSCredentials(accessKeyID: "AKID\(index)", secretAccessKey: "secret/\(random.word(allowDots: false))+key", sessionToken: token)
+            let credentials = AWSCredentials(
+                accessKeyID: "AKID\(index)", secretAccessKey: "secret/\(random.word(allowDots: false))+key", sessionToken: token)
             let signer = SigV4Signer(credentials: credentials, region: ["us-east-1", "eu-west-3"][random.next(2)], service: service)
             let date = Date(timeIntervalSince1970: 1_700_000_000 + Double(random.next(100_000_000)))
             var request = SigV4Signer.Request(method: method, path: path, query: query, headers: headers)
@@ -79,10 +81,13 @@ import Testing
         let answers = try Self.askBotocore(cases)
         #expect(answers.count == cases.count)
         var mismatches = 0
-        for (index, (answer, ours)) in zip(answers, mine).enumerated() where answer.signature != ours.signature || answer.canonical_request != ours.canonical {
+        for (index, (answer, ours)) in zip(answers, mine).enumerated()
+        where answer.signature != ours.signature || answer.canonical_request != ours.canonical {
             mismatches += 1
             if mismatches <= 3 {
-                Issue.record("case \(index) \(cases[index].service) \(cases[index].method) \(cases[index].url)\nbotocore:\n\(answer.canonical_request)\nours:\n\(ours.canonical)")
+                Issue.record(
+                    "case \(index) \(cases[index].service) \(cases[index].method) \(cases[index].url)\nbotocore:\n\(answer.canonical_request)\nours:\n\(ours.canonical)"
+                )
             }
         }
         #expect(mismatches == 0, "\(mismatches) of \(cases.count) signatures differ from botocore's")

@@ -42,17 +42,20 @@ import Testing
             let parsed = try RawRequest(text: String(contentsOf: folder.appendingPathComponent("request.txt"), encoding: .utf8))
             let token = context.omit_session_token == true ? nil : context.credentials.token
             let signer = SigV4Signer(
-                credentials: AWSCredentials(accessKeyID: context.credentials.access_key_id, secretAccessKey: context.credentials.secret_access_key, sessionToken: token),
+                credentials: AWSCredentials(
+                    accessKeyID: context.credentials.access_key_id, secretAccessKey: context.credentials.secret_access_key, sessionToken: token),
                 region: context.region, service: context.service)
             let payload = SigV4Signer.Payload.of(parsed.body)
 
             var request = parsed.request
-            let header = signer.sign(&request, payload: payload, date: Self.date, contentSHA256Header: context.sign_body, normalizePath: context.normalize)
+            let header = signer.sign(
+                &request, payload: payload, date: Self.date, contentSHA256Header: context.sign_body, normalizePath: context.normalize)
             #expect(header.canonicalRequest == (try Self.text(folder, "header-canonical-request.txt")), "\(name) header canonical request")
             #expect(header.stringToSign == (try Self.text(folder, "header-string-to-sign.txt")), "\(name) header string to sign")
             #expect(header.signature == (try Self.text(folder, "header-signature.txt")), "\(name) header signature")
 
-            let query = signer.presign(parsed.request, expires: context.expiration_in_seconds, payload: payload, date: Self.date, normalizePath: context.normalize)
+            let query = signer.presign(
+                parsed.request, expires: context.expiration_in_seconds, payload: payload, date: Self.date, normalizePath: context.normalize)
             #expect(query.signature.canonicalRequest == (try Self.text(folder, "query-canonical-request.txt")), "\(name) query canonical request")
             #expect(query.signature.signature == (try Self.text(folder, "query-signature.txt")), "\(name) query signature")
             #expect(query.query.hasSuffix("X-Amz-Signature=\(query.signature.signature)"))
@@ -79,7 +82,9 @@ import Testing
             let signer = SigV4Signer(credentials: Self.credentials, region: "us-east-1", service: "service")
             var request = parsed.request
             let result = signer.sign(&request, payload: .of(parsed.body), date: Self.date)
-            #expect(result.canonicalRequest == (try String(contentsOf: base.appendingPathExtension("creq"), encoding: .utf8)), "\(name) canonical request")
+            #expect(
+                result.canonicalRequest == (try String(contentsOf: base.appendingPathExtension("creq"), encoding: .utf8)), "\(name) canonical request"
+            )
             #expect(result.stringToSign == (try String(contentsOf: base.appendingPathExtension("sts"), encoding: .utf8)), "\(name) string to sign")
             #expect(request.header("Authorization") == (try String(contentsOf: base.appendingPathExtension("authz"), encoding: .utf8)), "\(name)")
             checked += 1
@@ -100,7 +105,8 @@ struct RawRequest {
 
     init(text: String) throws {
         let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
-        let (head, body) = normalized.range(of: "\n\n").map { (String(normalized[..<$0.lowerBound]), String(normalized[$0.upperBound...])) } ?? (normalized, "")
+        let (head, body) =
+            normalized.range(of: "\n\n").map { (String(normalized[..<$0.lowerBound]), String(normalized[$0.upperBound...])) } ?? (normalized, "")
         var lines = head.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let requestLine = lines.removeFirst()
         let method = String(requestLine.prefix { $0 != " " })

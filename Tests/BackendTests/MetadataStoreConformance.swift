@@ -10,13 +10,14 @@ import Testing
 /// installed; S3BlobStoreTests says so when it is not).
 enum Stores {
     typealias Factory = @Sendable () async throws -> (any MetadataStore, any JobQueue)
-    static let all: [Factory] = [
-        {
-            let store = try await SQLiteStore(
-                path: FileManager.default.temporaryDirectory.appendingPathComponent("db-\(UUID().uuidString).sqlite").path)
-            return (store, store)
-        }
-    ] + (MotoServer.available ? [{ try await dynamoDBAndSQS() }] : [])
+    static let all: [Factory] =
+        [
+            {
+                let store = try await SQLiteStore(
+                    path: FileManager.default.temporaryDirectory.appendingPathComponent("db-\(UUID().uuidString).sqlite").path)
+                return (store, store)
+            }
+        ] + (MotoServer.available ? [{ try await dynamoDBAndSQS() }] : [])
 
     /// A new table and a new queue on the signature-checking moto.
     static func dynamoDBAndSQS() async throws -> (any MetadataStore, any JobQueue) {

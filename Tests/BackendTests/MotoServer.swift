@@ -82,7 +82,8 @@ actor MotoServer {
 
     static func waitUntilUp(_ endpoint: URL) async throws {
         for _ in 0..<200 {
-            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: endpoint.absoluteString + "/moto-api/"), timeout: .seconds(1)),
+            if let response = try? await HTTPClient.shared.execute(
+                HTTPClientRequest(url: endpoint.absoluteString + "/moto-api/"), timeout: .seconds(1)),
                 response.status.code < 500
             {
                 return

@@ -15,7 +15,11 @@ import Testing
             Issue.record("not read as records")
             return
         }
-        #expect(event == S3ObjectEvent(eventName: "ObjectCreated:Put", bucket: "photos", key: "incoming/summer trip/café 1.jpg", size: 1234, eTag: "abc123", eventTime: event.eventTime))
+        #expect(
+            event
+                == S3ObjectEvent(
+                    eventName: "ObjectCreated:Put", bucket: "photos", key: "incoming/summer trip/café 1.jpg", size: 1234, eTag: "abc123",
+                    eventTime: event.eventTime))
         #expect(event.eventTime != nil)
         #expect(event.isObjectCreated)
     }
@@ -30,7 +34,9 @@ import Testing
         #expect(S3EventMessage.parse(#"{"Type":"Notification","Message":"{\"Event\":\"s3:TestEvent\"}"}"#) == .test)
         #expect(S3EventMessage.parse("not json") == .unrecognized)
         #expect(S3EventMessage.parse(#"{"hello":"world"}"#) == .unrecognized)
-        guard case .records(let records) = S3EventMessage.parse(#"{"Records":[{"eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]}"#)
+        guard
+            case .records(let records) = S3EventMessage.parse(
+                #"{"Records":[{"eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]}"#)
         else {
             Issue.record("a removal is still an S3 record")
             return
@@ -53,7 +59,8 @@ import Testing
     static func client(_ endpoints: [String: URL], style: String = "auto") -> S3Client {
         S3Client(
             environment: AWSEnvironment(
-                credentials: AWSCredentials(accessKeyID: "K", secretAccessKey: "S"), region: "eu-west-1", endpoints: endpoints, s3AddressingStyle: style))
+                credentials: AWSCredentials(accessKeyID: "K", secretAccessKey: "S"), region: "eu-west-1", endpoints: endpoints,
+                s3AddressingStyle: style))
     }
 
     @Test func awsItselfGetsVirtualHostedURLs() {
@@ -63,7 +70,8 @@ import Testing
 
     @Test func aCustomEndpointGetsPathStyleUnlessToldOtherwise() {
         let minio = URL(string: "http://127.0.0.1:9000")!
-        #expect(Self.client(["s3": minio]).presignedGetURL(bucket: "photos", key: "k.jpg", expires: 60).hasPrefix("http://127.0.0.1:9000/photos/k.jpg?"))
+        #expect(
+            Self.client(["s3": minio]).presignedGetURL(bucket: "photos", key: "k.jpg", expires: 60).hasPrefix("http://127.0.0.1:9000/photos/k.jpg?"))
         #expect(
             Self.client(["s3": URL(string: "https://r2.example.com")!], style: "virtual").presignedGetURL(bucket: "photos", key: "k.jpg", expires: 60)
                 .hasPrefix("https://photos.r2.example.com/k.jpg?"))
