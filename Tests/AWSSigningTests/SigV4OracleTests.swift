@@ -17,19 +17,19 @@ import Testing
         var url: String
         var headers: [[String]]
         var body: String
-        var access_key: String
-        var secret_key: String
+        var accessKey: String
+        var secretKey: String
         var token: String?
         var region: String
         var service: String
         var timestamp: String
         var s3: Bool
-        var presign_expires: Int?
-        var payload_hash: String?
+        var presignExpires: Int?
+        var payloadHash: String?
     }
 
     struct Answer: Codable {
-        var canonical_request: String
+        var canonicalRequest: String
         var signature: String
         var authorization: String?
         var url: String
@@ -74,19 +74,19 @@ import Testing
             cases.append(
                 Case(
                     method: method, url: "http://127.0.0.1:5000\(path)\(query.isEmpty ? "" : "?" + query)",
-                    headers: headers.dropFirst().map { [$0.0, $0.1] }, body: body, access_key: credentials.accessKeyID,
-                    secret_key: credentials.secretAccessKey, token: token, region: signer.region, service: service,
-                    timestamp: Self.stamp(date), s3: s3, presign_expires: presign ? 900 : nil, payload_hash: unsigned ? "UNSIGNED-PAYLOAD" : nil))
+                    headers: headers.dropFirst().map { [$0.0, $0.1] }, body: body, accessKey: credentials.accessKeyID,
+                    secretKey: credentials.secretAccessKey, token: token, region: signer.region, service: service,
+                    timestamp: Self.stamp(date), s3: s3, presignExpires: presign ? 900 : nil, payloadHash: unsigned ? "UNSIGNED-PAYLOAD" : nil))
         }
         let answers = try Self.askBotocore(cases)
         #expect(answers.count == cases.count)
         var mismatches = 0
         for (index, (answer, ours)) in zip(answers, mine).enumerated()
-        where answer.signature != ours.signature || answer.canonical_request != ours.canonical {
+        where answer.signature != ours.signature || answer.canonicalRequest != ours.canonical {
             mismatches += 1
             if mismatches <= 3 {
                 Issue.record(
-                    "case \(index) \(cases[index].service) \(cases[index].method) \(cases[index].url)\nbotocore:\n\(answer.canonical_request)\nours:\n\(ours.canonical)"
+                    "case \(index) \(cases[index].service) \(cases[index].method) \(cases[index].url)\nbotocore:\n\(answer.canonicalRequest)\nours:\n\(ours.canonical)"
                 )
             }
         }
@@ -114,7 +114,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let input = folder.appendingPathComponent("cases.json")
         let output = folder.appendingPathComponent("answers.json")
-        try JSONEncoder().encode(cases).write(to: input)
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        try encoder.encode(cases).write(to: input)
         let script = """
             import json, sys
             sys.path.insert(0, sys.argv[1])
@@ -139,7 +141,9 @@ import Testing
         guard process.terminationStatus == 0 else {
             throw OracleError(message: "the oracle failed: \((try? String(contentsOf: errors, encoding: .utf8)) ?? "")")
         }
-        return try JSONDecoder().decode([Answer].self, from: Data(contentsOf: output))
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode([Answer].self, from: Data(contentsOf: output))
     }
 
     struct OracleError: Error {

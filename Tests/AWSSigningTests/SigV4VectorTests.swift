@@ -19,17 +19,17 @@ import Testing
 
     struct Context: Decodable {
         struct Credentials: Decodable {
-            var access_key_id: String
-            var secret_access_key: String
+            var accessKeyId: String
+            var secretAccessKey: String
             var token: String?
         }
         var credentials: Credentials
-        var expiration_in_seconds: Int
+        var expirationInSeconds: Int
         var normalize: Bool
         var region: String
         var service: String
-        var sign_body: Bool
-        var omit_session_token: Bool?
+        var signBody: Bool
+        var omitSessionToken: Bool?
     }
 
     @Test(.enabled(if: corpusPresent, "../shared/corpus/sigv4 is not here, so the SigV4 vectors are skipped"))
@@ -38,24 +38,26 @@ import Testing
         #expect(names.count == 38)
         for name in names {
             let folder = Self.awsCAuth.appendingPathComponent(name)
-            let context = try JSONDecoder().decode(Context.self, from: Data(contentsOf: folder.appendingPathComponent("context.json")))
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            let context = try decoder.decode(Context.self, from: Data(contentsOf: folder.appendingPathComponent("context.json")))
             let parsed = try RawRequest(text: String(contentsOf: folder.appendingPathComponent("request.txt"), encoding: .utf8))
-            let token = context.omit_session_token == true ? nil : context.credentials.token
+            let token = context.omitSessionToken == true ? nil : context.credentials.token
             let signer = SigV4Signer(
                 credentials: AWSCredentials(
-                    accessKeyID: context.credentials.access_key_id, secretAccessKey: context.credentials.secret_access_key, sessionToken: token),
+                    accessKeyID: context.credentials.accessKeyId, secretAccessKey: context.credentials.secretAccessKey, sessionToken: token),
                 region: context.region, service: context.service)
             let payload = SigV4Signer.Payload.of(parsed.body)
 
             var request = parsed.request
             let header = signer.sign(
-                &request, payload: payload, date: Self.date, contentSHA256Header: context.sign_body, normalizePath: context.normalize)
+                &request, payload: payload, date: Self.date, contentSHA256Header: context.signBody, normalizePath: context.normalize)
             #expect(header.canonicalRequest == (try Self.text(folder, "header-canonical-request.txt")), "\(name) header canonical request")
             #expect(header.stringToSign == (try Self.text(folder, "header-string-to-sign.txt")), "\(name) header string to sign")
             #expect(header.signature == (try Self.text(folder, "header-signature.txt")), "\(name) header signature")
 
             let query = signer.presign(
-                parsed.request, expires: context.expiration_in_seconds, payload: payload, date: Self.date, normalizePath: context.normalize)
+                parsed.request, expires: context.expirationInSeconds, payload: payload, date: Self.date, normalizePath: context.normalize)
             #expect(query.signature.canonicalRequest == (try Self.text(folder, "query-canonical-request.txt")), "\(name) query canonical request")
             #expect(query.signature.signature == (try Self.text(folder, "query-signature.txt")), "\(name) query signature")
             #expect(query.query.hasSuffix("X-Amz-Signature=\(query.signature.signature)"))
