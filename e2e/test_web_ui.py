@@ -266,3 +266,19 @@ def test_files_dropped_on_the_page_upload(server, driver, output_dir):
     assert driver.find_element(By.ID, "drop-overlay").get_attribute("hidden") is not None
     names = sorted(card.find_element(By.CSS_SELECTOR, ".card-name").text for card in cards(driver))
     assert names == ["dropped-1.png", "dropped-2.png"]
+
+
+def test_the_gallery_follows_a_separate_worker_process(tmp_path, driver, photos):
+    """`serve --no-workers` beside `darkroom worker`: the worker's changes never reach the API's
+    event stream, so the page re-reads moving cards itself."""
+    from darkroom_process import DarkroomProcess
+
+    api = serve(tmp_path / "data", "--no-workers")
+    worker = DarkroomProcess(["worker", "--data", str(tmp_path / "data"), "--workers", "1"]).wait_for_log("Darkroom workers starting")
+    try:
+        open_page(driver, api.url)
+        upload_through_file_input(driver, photos[:1])
+        wait_for("the card to reach COMPLETED with no reload", lambda: len(cards(driver, "COMPLETED")) == 1, timeout=60)
+    finally:
+        worker.stop()
+        api.stop()

@@ -77,9 +77,15 @@ export class Gallery {
     } catch {
       return;
     }
-    for (const [id, image] of this.images) {
-      if (image.status === "PENDING" || image.status === "PROCESSING") this.refresh(id);
-    }
+    this.refreshMoving();
+  }
+
+  // Re-reads the cards still PENDING or PROCESSING (at most 24). Events cover this when the
+  // workers run in the API's process; with separate worker processes the stream does not hear
+  // of their changes, so the page also does this every few seconds.
+  refreshMoving() {
+    const moving = [...this.images.values()].filter((image) => image.status === "PENDING" || image.status === "PROCESSING");
+    for (const image of moving.slice(0, 24)) this.refresh(image.id);
   }
 
   matches(image) {
