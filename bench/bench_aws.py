@@ -12,6 +12,7 @@ moto's own (Python) cost per request; it is a floor, not a forecast for real S3.
 """
 
 import argparse
+import os
 import json
 import sys
 import tempfile
@@ -24,6 +25,12 @@ sys.path.insert(0, str(ROOT / "e2e"))
 
 from darkroom_process import DarkroomProcess, run, serve  # noqa: E402
 from moto_server import Moto  # noqa: E402
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def aws_run(photos, count, workers):
@@ -50,6 +57,7 @@ def aws_run(photos, count, workers):
             ).wait_for_log("Darkroom workers starting")
             try:
                 items = moto.resource("dynamodb").Table(table)
+                moto_cpu, worker_cpu = cpu_seconds(moto.process.pid), cpu_seconds(worker.process.pid)
                 started = time.perf_counter()
                 for index in range(count):
                     photo = photos[index % len(photos)]
@@ -62,7 +70,11 @@ def aws_run(photos, count, workers):
                     time.sleep(0.1)
                 elapsed = time.perf_counter() - started
                 assert all(i["status"] == "COMPLETED" for i in done)
-                print(f"  aws: the {count} puts took {uploaded:.2f} s of {elapsed:.2f} s", flush=True)
+                moto_cpu, worker_cpu = cpu_seconds(moto.process.pid) - moto_cpu, cpu_seconds(worker.process.pid) - worker_cpu
+                print(
+                    f"  aws: the {count} puts took {uploaded:.2f} s of {elapsed:.2f} s; CPU used: moto {moto_cpu:.2f} s, worker {worker_cpu:.2f} s",
+                    flush=True,
+                )
             finally:
                 worker.stop()
         return count / elapsed
