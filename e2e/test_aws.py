@@ -40,7 +40,7 @@ class Pipeline:
     """An input bucket wired to an events queue, an output location, a table, and an SNS topic
     with an SQS subscriber; and a worker on all of it."""
 
-    def __init__(self, moto, tmp_path, same_bucket=False):
+    def __init__(self, moto, tmp_path, same_bucket=False, environment=None):
         self.moto = moto
         self.s3 = moto.client("s3")
         self.sqs = moto.client("sqs")
@@ -79,7 +79,7 @@ class Pipeline:
                 "--metadata", f"dynamodb://{self.table}", "--notify", f"sns://{self.topic}", "--data", str(tmp_path / "data"),
                 "--workers", "2",
             ],
-            environment=moto.environment(),
+            environment=moto.environment() | (environment or {}),
             log_path=self.log,
         ).wait_for_log("Darkroom workers starting")
 
@@ -342,3 +342,13 @@ def test_a_job_that_keeps_failing_is_left_to_the_queues_redrive(moto, tmp_path, 
         assert attributes == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
     finally:
         worker.stop()
+
+
+def test_an_object_over_the_size_limit_fails_without_being_downloaded(moto, tmp_path, photos):
+    pipeline = Pipeline(moto, tmp_path, environment={"DARKROOM_LIMITS_MAX_BYTES": "1000000"})
+    try:
+        pipeline.put("incoming/huge.jpg", photo_bytes(photos, 0))
+        item = wait_for("a FAILED item", lambda: next((i for i in pipeline.images() if i["status"] == "FAILED"), None))
+        assert item["error"] == f"The original is {photos[0].stat().st_size} bytes; the limit is 1000000 bytes."
+    finally:
+        pipeline.stop()

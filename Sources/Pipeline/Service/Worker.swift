@@ -32,6 +32,8 @@ public struct Worker: Sendable {
     let settings: WorkerSettings
     let doorbell: Doorbell
     let observer: (any WorkerObserver)?
+    /// The largest original a worker will fetch.
+    let maxFileBytes: Int
 
     public init(
         blobs: any BlobStore, metadata: any MetadataStore, queue: any JobQueue, notifier: any Notifier, catalog: RecipeCatalog,
@@ -46,6 +48,7 @@ public struct Worker: Sendable {
             if let recipe = catalog.recipe(named: name) { runners[name] = try RecipeRunner(recipe: recipe, limits: limits) }
         }
         self.runners = runners
+        self.maxFileBytes = limits.maxFileBytes
         self.pool = pool
         self.settings = settings
         self.doorbell = doorbell
@@ -108,6 +111,11 @@ public struct Worker: Sendable {
     /// Runs the recipe on the stored original and stores every variant.
     private func render(_ record: ImageRecord, recipe name: String) async throws -> CompletedImage {
         guard let runner = runners[name] else { throw PermanentJobError(message: "The recipe '\(name)' no longer exists.") }
+        // An original that arrived by S3 event was never checked on upload: refuse it before
+        // downloading it.
+        guard record.bytes <= maxFileBytes else {
+            throw PermanentJobError(message: "The original is \(record.bytes) bytes; the limit is \(maxFileBytes) bytes.")
+        }
         guard let original = try await blobs.get(record.originalKey) else {
             throw PermanentJobError(message: "The original upload is missing from storage.")
         }
