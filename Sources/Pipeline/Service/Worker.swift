@@ -124,7 +124,8 @@ public struct Worker: Sendable {
             let image = variant.image
             return VariantRecord(
                 name: variant.name, key: BlobKeys.variant(id: record.id, name: variant.name, fileExtension: image.format.fileExtension),
-                width: image.width, height: image.height, bytes: image.bytes.count, format: image.format.rawValue, contentType: image.format.contentType)
+                width: image.width, height: image.height, bytes: image.bytes.count, format: image.format.rawValue,
+                contentType: image.format.contentType)
         }
         // The variants are stored at once: on S3 that is one round trip instead of one per variant.
         let blobs = self.blobs
