@@ -48,3 +48,13 @@ public func buildApplication(_ components: ServiceComponents, logger: Logger = L
         logger: logger
     )
 }
+
+/// Runs `darkroom serve` until SIGTERM or SIGINT. The open event streams are ended first: the
+/// HTTP server's graceful shutdown waits for in-flight requests, and an event stream never ends
+/// by itself. (Services shut down in reverse order, so the closer goes last in the list.)
+public func runUntilSignalled(_ app: some ApplicationProtocol, components: ServiceComponents, logger: Logger) async throws {
+    let group = ServiceGroup(
+        configuration: .init(
+            services: [app, EventStreamCloser(events: components.events)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    try await group.run()
+}

@@ -48,6 +48,6 @@ struct ServeCommand: AsyncParsableCommand {
         let components = try await ServiceComponents.checked(configuration: settings)
         let app = try buildApplication(components, logger: logger)
         logger.info("Darkroom starting", metadata: ["address": "\(settings.host):\(settings.port)", "data": "\(settings.dataDirectory)"])
-        try await app.runService()
+        try await runUntilSignalled(app, components: components, logger: logger)
     }
 }

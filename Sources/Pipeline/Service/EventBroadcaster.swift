@@ -8,6 +8,7 @@ import Foundation
 public final class EventBroadcaster: Notifier, @unchecked Sendable {
     private let lock = NSLock()
     private var subscribers: [UUID: AsyncStream<ImageEvent>.Continuation] = [:]
+    private var closed = false
     private let buffer: Int
 
     public init(buffer: Int = 1000) {
@@ -22,8 +23,22 @@ public final class EventBroadcaster: Notifier, @unchecked Sendable {
             guard let self else { return }
             self.lock.withLock { _ = self.subscribers.removeValue(forKey: id) }
         }
-        lock.withLock { subscribers[id] = continuation }
+        let open = lock.withLock {
+            if !closed { subscribers[id] = continuation }
+            return !closed
+        }
+        if !open { continuation.finish() }
         return stream
+    }
+
+    /// Ends every stream, now and for later subscribers: the process is shutting down, and open
+    /// event streams must not hold its HTTP server up.
+    public func close() {
+        let current = lock.withLock {
+            closed = true
+            return Array(subscribers.values)
+        }
+        for continuation in current { continuation.finish() }
     }
 
     public var subscriberCount: Int { lock.withLock { subscribers.count } }
