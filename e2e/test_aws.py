@@ -352,3 +352,34 @@ def test_an_object_over_the_size_limit_fails_without_being_downloaded(moto, tmp_
         assert item["error"] == f"The original is {photos[0].stat().st_size} bytes; the limit is 1000000 bytes."
     finally:
         pipeline.stop()
+
+
+def test_bad_objects_and_bad_messages_fail_clearly_and_lose_nothing(pipeline, photos):
+    """An empty object, a text file, and a key with `..` each end FAILED with a reason and a
+    FAILED notification; a message that is not an S3 event is dropped; a good photo dropped
+    after all of them still completes."""
+    pipeline.put("incoming/empty.jpg", b"")
+    pipeline.put("incoming/notes.jpg", b"this is a shopping list, not a photograph\n", content_type="text/plain")
+    pipeline.put("incoming/a/../sneaky.jpg", photo_bytes(photos, 0))
+    pipeline.sqs.send_message(QueueUrl=pipeline.queue, MessageBody="{not json")
+    pipeline.sqs.send_message(QueueUrl=pipeline.queue, MessageBody=json.dumps({"hello": "world"}))
+    pipeline.put("incoming/good.jpg", photo_bytes(photos, 1))
+    items = wait_for(
+        "four final items",
+        lambda: (lambda found: found if len(found) == 4 and all(i["status"] in ("COMPLETED", "FAILED") for i in found) else None)(pipeline.images()),
+    )
+    by_name = {item["filename"]: item for item in items}
+    assert by_name["good.jpg"]["status"] == "COMPLETED"
+    for name in ("empty.jpg", "notes.jpg", "sneaky.jpg"):
+        assert by_name[name]["status"] == "FAILED" and by_name[name]["error"], by_name[name]
+        assert int(by_name[name]["attempts"]) == 1, "a file that can never work is not retried"
+    assert "not a valid blob key" in by_name["sneaky.jpg"]["error"]
+    wait_for("the queue to drain", pipeline.queue_is_drained, timeout=60)
+    statuses = sorted(json.loads(m["Message"])["status"] for m in wait_for("4 notifications", lambda: (lambda got: got if len(got) >= 4 else None)(pipeline.notifications())))
+    assert statuses == ["COMPLETED", "FAILED", "FAILED", "FAILED"]
+    assert pipeline.log.read_text().count("not an S3 event") == 2
+
+
+def test_migrate_refuses_an_unknown_store(tmp_path):
+    code, output = run(["migrate", "--metadata", "mysql://db"])
+    assert code == 2 and "dynamodb://TABLE" in output

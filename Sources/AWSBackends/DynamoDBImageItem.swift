@@ -9,15 +9,16 @@ enum DynamoDBImageItem {
         var item: [String: Any] = [
             "id": DynamoValue.s(record.id), "kind": DynamoValue.s("image"), "filename": DynamoValue.s(record.filename),
             "status": DynamoValue.s(record.status.rawValue), "recipe": DynamoValue.s(record.recipe), "contentType": DynamoValue.s(record.contentType),
-            "bytes": DynamoValue.n(record.bytes), "sha256": DynamoValue.s(record.sha256), "createdAt": DynamoValue.s(timestamp(record.createdAt)),
-            "updatedAt": DynamoValue.s(timestamp(record.updatedAt)), "attempts": DynamoValue.n(record.attempts),
+            "bytes": DynamoValue.n(record.bytes), "sha256": DynamoValue.s(record.sha256),
+            "createdAt": DynamoValue.s(Timestamp.string(record.createdAt)),
+            "updatedAt": DynamoValue.s(Timestamp.string(record.updatedAt)), "attempts": DynamoValue.n(record.attempts),
             "variants": variants(record.variants, locate: locate), "originalKey": DynamoValue.s(record.originalKey),
             "generation": DynamoValue.n(record.generation),
         ]
         if let width = record.width { item["width"] = DynamoValue.n(width) }
         if let height = record.height { item["height"] = DynamoValue.n(height) }
         if let format = record.format { item["format"] = DynamoValue.s(format) }
-        if let completedAt = record.completedAt { item["completedAt"] = DynamoValue.s(timestamp(completedAt)) }
+        if let completedAt = record.completedAt { item["completedAt"] = DynamoValue.s(Timestamp.string(completedAt)) }
         if let error = record.error { item["error"] = DynamoValue.s(error) }
         if let location = locate(record.originalKey) { item["originalLocation"] = DynamoValue.s(location) }
         return item
@@ -45,10 +46,10 @@ enum DynamoDBImageItem {
             id: id, filename: DynamoValue.string(item, "filename") ?? "", recipe: DynamoValue.string(item, "recipe") ?? "default",
             contentType: DynamoValue.string(item, "contentType") ?? "application/octet-stream", bytes: DynamoValue.int(item, "bytes") ?? 0,
             sha256: DynamoValue.string(item, "sha256") ?? "", originalKey: DynamoValue.string(item, "originalKey") ?? "",
-            createdAt: date(DynamoValue.string(item, "createdAt")) ?? Date(timeIntervalSince1970: 0))
+            createdAt: DynamoValue.string(item, "createdAt").flatMap(Timestamp.date) ?? Date(timeIntervalSince1970: 0))
         record.status = status
-        record.updatedAt = date(DynamoValue.string(item, "updatedAt")) ?? record.createdAt
-        record.completedAt = date(DynamoValue.string(item, "completedAt"))
+        record.updatedAt = DynamoValue.string(item, "updatedAt").flatMap(Timestamp.date) ?? record.createdAt
+        record.completedAt = DynamoValue.string(item, "completedAt").flatMap(Timestamp.date)
         record.width = DynamoValue.int(item, "width")
         record.height = DynamoValue.int(item, "height")
         record.format = DynamoValue.string(item, "format")
@@ -65,7 +66,4 @@ enum DynamoDBImageItem {
         return record
     }
 
-    static func timestamp(_ date: Date) -> String { Timestamp.string(date) }
-
-    static func date(_ text: String?) -> Date? { text.flatMap(Timestamp.date) }
 }

@@ -51,7 +51,7 @@ public struct DynamoDBMetadataStore: MetadataStore {
 
     func key(_ id: String) -> [String: Any] { ["id": DynamoValue.s(id)] }
 
-    static func now() -> String { DynamoDBImageItem.timestamp(Date()) }
+    static func now() -> String { Timestamp.string(Date()) }
 
     public func insert(_ record: ImageRecord) async throws {
         let item = DynamoDBImageItem.encode(record, locate: locate)

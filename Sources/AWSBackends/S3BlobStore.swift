@@ -28,10 +28,12 @@ public struct S3BlobStore: BlobStore {
     /// `s3://bucket/key` (an original that arrived by an S3 event) is read where it is.
     func object(_ key: String) throws -> (bucket: String, key: String) {
         if key.hasPrefix("s3://") {
-            let location = try S3Location(url: key)
-            let objectKey = String(location.prefix.dropLast())
+            let rest = key.dropFirst("s3://".count)
+            let bucket = String(rest.prefix { $0 != "/" })
+            let objectKey = String(rest.dropFirst(bucket.count + 1))
+            guard S3Location.isValidBucket(bucket) else { throw BlobKeyError(key: key) }
             try BlobKeys.validate(objectKey)
-            return (location.bucket, objectKey)
+            return (bucket, objectKey)
         }
         try BlobKeys.validate(key)
         return (location.bucket, location.prefix + key)

@@ -5,8 +5,8 @@ import Pipeline
 /// S3 `ObjectCreated` notifications in SQS, seen by the worker as jobs. Leasing a message
 /// creates its image record, idempotently on bucket, key and ETag, so a redelivered or duplicate
 /// event is processed once. The SQS visibility timeout is the lease; the message is deleted only
-/// after the variants are stored and the record is final. A job that keeps failing is left in
-/// the queue, so the queue's own redrive policy moves it to its dead-letter queue.
+/// after the variants are stored and the record is final. A job that keeps failing is put back
+/// with a growing delay, so the queue's own redrive policy can move it to its dead-letter queue.
 ///
 /// Nothing is ever ingested from the output location: those events, test events, other event
 /// types and keys outside the input location are deleted without a record.
@@ -132,10 +132,14 @@ public struct S3EventQueue: JobQueue {
         try await sqs.changeVisibility(queue: queue, receiptHandle: lease.token, seconds: SQSJobQueue.seconds(delay))
     }
 
-    /// Left alone: the message comes back after its visibility timeout, and the queue's
-    /// redrive policy moves it to the dead-letter queue once it has been received too often.
-    /// The record is already FAILED, so a worker that sees it again only deletes it.
-    public func deadLetter(_ lease: Lease, reason: String) async throws {}
+    /// The worker gave up: the record is FAILED with its error and a FAILED notification went
+    /// out, so the event is deleted. This happens at once for a file that can never work
+    /// (corrupt, empty, too large), and after `worker.maxAttempts` for one that keeps failing; a
+    /// queue whose redrive `maxReceiveCount` is lower moves such events to its dead-letter queue
+    /// first, where they can be redriven once the cause is fixed.
+    public func deadLetter(_ lease: Lease, reason: String) async throws {
+        try await sqs.delete(queue: queue, receiptHandle: lease.token)
+    }
 
     public func depth() async throws -> Int {
         try await SQSJobQueue(client: sqs, queue: queue).depth()

@@ -52,7 +52,7 @@ public struct SNSNotifier: Notifier {
         }
         var object: [String: Any] = [
             "id": record.id, "filename": record.filename, "status": event.status.rawValue, "recipe": record.recipe, "bytes": record.bytes,
-            "createdAt": DynamoDBImageItem.timestamp(record.createdAt), "updatedAt": DynamoDBImageItem.timestamp(record.updatedAt),
+            "createdAt": Timestamp.string(record.createdAt), "updatedAt": Timestamp.string(record.updatedAt),
             "variants": variants,
         ]
         if let format = record.format { object["format"] = format }
@@ -60,7 +60,7 @@ public struct SNSNotifier: Notifier {
             object["width"] = width
             object["height"] = height
         }
-        if let completedAt = record.completedAt { object["completedAt"] = DynamoDBImageItem.timestamp(completedAt) }
+        if let completedAt = record.completedAt { object["completedAt"] = Timestamp.string(completedAt) }
         if let error = event.error ?? record.error { object["error"] = error }
         if let location = locate(record.originalKey) { object["originalLocation"] = location }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()

@@ -1,9 +1,10 @@
-import AWSBackends
 import AWSSigning
 import AsyncHTTPClient
 import Foundation
 import NIOCore
 import Testing
+
+@testable import AWSBackends
 
 #if canImport(Glibc)
     import Glibc
@@ -74,7 +75,7 @@ actor MotoServer {
         let key = try await call([("Action", "CreateAccessKey"), ("UserName", "darkroom")])
         let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
         _ = try await call([("Action", "PutUserPolicy"), ("UserName", "darkroom"), ("PolicyName", "all"), ("PolicyDocument", policy)])
-        guard let id = key.firstValue("AccessKeyId"), let secret = key.firstValue("SecretAccessKey") else {
+        guard let id = XMLText.first("AccessKeyId", in: key), let secret = XMLText.first("SecretAccessKey", in: key) else {
             throw MotoError(message: "CreateAccessKey answered: \(key)")
         }
         return AWSCredentials(accessKeyID: id, secretAccessKey: secret)
@@ -116,12 +117,4 @@ actor MotoServer {
 
 struct MotoError: Error {
     var message: String
-}
-
-extension String {
-    /// The text of the first `<name>` element.
-    func firstValue(_ name: String) -> String? {
-        guard let start = range(of: "<\(name)>"), let end = self[start.upperBound...].range(of: "</\(name)>") else { return nil }
-        return String(self[start.upperBound..<end.lowerBound])
-    }
 }

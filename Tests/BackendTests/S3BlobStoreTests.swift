@@ -1,9 +1,10 @@
-import AWSBackends
 import AWSSigning
 import AsyncHTTPClient
 import Foundation
 import Pipeline
 import Testing
+
+@testable import AWSBackends
 
 /// What S3 adds to the BlobStore contract, on moto with signature checking on.
 @Suite(.enabled(if: MotoServer.available, MotoServer.skipReason)) struct S3BlobStoreTests {
@@ -47,7 +48,7 @@ import Testing
         var store = try await BlobStores.s3()
         store.serverSideEncryption = "AES256"
         try await store.put("variants/e/a.jpg", bytes: [1, 2, 3], contentType: "image/jpeg")
-        let (host, path) = (AWSClientTestHook.address(store, "darkroom/variants/e/a.jpg"))
+        let (host, path) = store.client.address(bucket: store.location.bucket, key: "darkroom/variants/e/a.jpg")
         let response = try await store.client.aws.send(.HEAD, host: host, path: path)
         #expect(response.headers.first(name: "x-amz-server-side-encryption") == "AES256")
     }
@@ -83,13 +84,5 @@ import Testing
         }
         #expect(try S3Location(url: "s3://b-1/in").overlaps(S3Location(url: "s3://b-1/in/out")))
         #expect(!(try S3Location(url: "s3://b-1/in/").overlaps(S3Location(url: "s3://b-1/out/"))))
-    }
-}
-
-/// The wire address of an object, for requests the store itself does not make.
-enum AWSClientTestHook {
-    static func address(_ store: S3BlobStore, _ key: String) -> (String, String) {
-        let base = AWSClient.hostHeader(store.client.aws.endpoint)
-        return (base, "/\(store.location.bucket)/\(SigV4Encoding.uriEncode(key, keepSlash: true))")
     }
 }

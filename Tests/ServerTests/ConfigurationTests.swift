@@ -31,11 +31,32 @@ import Testing
         ("queue:\n  maxDepth: 0\n", "queue.maxDepth must be at least 1"),
         ("limits:\n  formats: jpeg,bmp\n", "limits.formats: unknown format 'bmp'"),
         ("port: [unclosed\n", "cannot read the configuration file"),
+        ("storage: ftp://host/x\n", "storage must be a directory or s3://bucket/prefix"),
+        ("metadata: mysql://db\n", "metadata must be sqlite or dynamodb://TABLE"),
+        ("metadata: dynamodb://\n", "metadata must be sqlite or dynamodb://TABLE"),
+        ("queue:\n  url: redis://x\n", "queue.url must be sqlite, sqs://NAME or a queue URL"),
+        ("notify: http://example.com/hook\n", "notify: 'http://example.com/hook' is not an SNS topic"),
+        ("s3:\n  serverSideEncryption: DES\n", "s3.serverSideEncryption must be AES256 or aws:kms"),
+        ("s3:\n  presignedLinks: sometimes\n", "s3.presignedLinks: 'sometimes' is not true or false"),
+        ("events:\n  queue: sqs://q\n", "--events needs --input s3://bucket/prefix"),
+        ("events:\n  queue: sqs://q\n  input: s3://b-1/in\n", "--events needs --output"),
+        ("events:\n  queue: sqs://q\n  input: s3://b-1/in\n  output: s3://b-1/in/out\n", "overlap"),
+        ("events:\n  queue: sqs://q\n  input: s3://Bad_Bucket/in\n  output: s3://b-1/out\n", "not a valid bucket name"),
     ])
     func badValuesAreRefusedByName(yaml: String, message: String) async throws {
         let path = try file(yaml)
         let error = try await #require(throws: ConfigurationError.self) { try await ServerConfiguration.load(flags: [:], file: path) }
         #expect(error.description.contains(message), "got: \(error.description)")
+    }
+
+    @Test func anAWSBackendWithoutCredentialsSaysWhatToSet() async throws {
+        var configuration = ServerConfiguration()
+        configuration.storage = "s3://photos/darkroom"
+        let nowhere = ["AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials", "AWS_CONFIG_FILE": "/nonexistent/config"]
+        let error = try await #require(throws: ConfigurationError.self) {
+            _ = try await Backends.make(configuration, data: FileManager.default.temporaryDirectory, environment: nowhere)
+        }
+        #expect(error.description.contains("AWS_ACCESS_KEY_ID"), "got: \(error.description)")
     }
 
     @Test func aMissingConfigFileIsAnError() async throws {

@@ -110,6 +110,10 @@ struct SchemaChecker {
             _ = try await call("/healthz", "/healthz", .get)
             _ = try await call("/readyz", "/readyz", .get)
             _ = try await call("/metrics", "/metrics", .get)
+            _ = try await call("/", "/", .get)
+            let script = try await call("/ui/{file}", "/ui/app.js", .get)
+            _ = try await call("/ui/{file}", "/ui/app.js", .get, headers: [.ifNoneMatch: script.headers[.eTag] ?? ""])
+            _ = try await call("/ui/{file}", "/ui/..%2Fopenapi.yaml", .get)
             _ = try await call("/api/images/{id}", "/api/images/\(id)", .delete)
             _ = try await call("/api/images/{id}", "/api/images/\(id)", .delete)
 

@@ -42,5 +42,8 @@ public enum BlobKeys {
 /// A blob key that is not a safe relative path.
 public struct BlobKeyError: Error, CustomStringConvertible {
     public var key: String
+
+    public init(key: String) { self.key = key }
+
     public var description: String { "'\(key)' is not a valid blob key" }
 }

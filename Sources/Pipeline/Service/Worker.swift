@@ -99,6 +99,9 @@ public struct Worker: Sendable {
             return (try? await giveUp(lease, error: error.message)) ?? .retried
         } catch let error as PermanentJobError {
             return (try? await giveUp(lease, error: error.message)) ?? .retried
+        } catch let error as BlobKeyError {
+            // A key that can never be read (an S3 object named with `..` or `//`): no retry helps.
+            return (try? await giveUp(lease, error: "The original cannot be read: \(error.description).")) ?? .retried
         } catch {
             if lease.attempts >= settings.retry.maxAttempts {
                 return (try? await giveUp(lease, error: "Processing failed after \(lease.attempts) attempts.")) ?? .retried
