@@ -56,13 +56,6 @@ public struct S3Client: Sendable {
         _ = try await aws.send(.PUT, host: host, path: path, headers: options.headers, body: bytes)
     }
 
-    /// The object's bytes, or nil when there is no such key.
-    public func getObject(bucket: String, key: String) async throws -> [UInt8]? {
-        let (host, path) = address(bucket: bucket, key: key)
-        let response = try await aws.send(.GET, host: host, path: path, accepting: [404])
-        return response.status == 404 ? nil : response.body
-    }
-
     /// The object streamed: its declared length and the body as it arrives; nil when missing.
     public func streamObject(bucket: String, key: String) async throws -> (length: Int?, body: HTTPClientResponse.Body)? {
         let (host, path) = address(bucket: bucket, key: key)
