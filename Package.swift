@@ -40,6 +40,8 @@ let package = Package(
             name: "Pipeline",
             dependencies: ["Imaging", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Image work in supervised child processes, so a libvips abort costs one image.
+        .target(name: "RenderIsolation", dependencies: ["Pipeline", "Imaging", .product(name: "Logging", package: "swift-log")]),
         // Blobs as local files.
         .target(name: "FileStorage", dependencies: ["Pipeline", "Imaging"]),
         // SQLite through its C library: the embedded metadata store and job queue.
@@ -68,7 +70,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Pipeline", "Imaging", "FileStorage", "SQLiteBackend", "Webhooks", "AWSBackends", "AWSSigning",
+                "Pipeline", "Imaging", "FileStorage", "SQLiteBackend", "Webhooks", "AWSBackends", "AWSSigning", "RenderIsolation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -82,8 +84,8 @@ let package = Package(
         .executableTarget(
             name: "darkroom",
             dependencies: [
-                "Pipeline", "Imaging", "Server", "AWSBackends", "AWSSigning",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Pipeline", "Imaging", "Server", "AWSBackends", "AWSSigning", "RenderIsolation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ]

@@ -4,7 +4,7 @@
 /// person who sent the image: what went wrong and what they can do about it. `detail` holds
 /// libvips's own text, for logs only.
 public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible {
-    private enum Code: String, Sendable {
+    fileprivate enum Code: String, Sendable {
         case emptyInput = "empty_input"
         case fileTooLarge = "file_too_large"
         case unsupportedFormat = "unsupported_format"
@@ -18,13 +18,13 @@ public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible 
         case startupFailed = "startup_failed"
     }
 
-    private let code: Code
+    fileprivate let code: Code
     /// What the client may see: safe, specific and actionable.
     public let message: String
     /// Full diagnostic detail for the log, such as libvips's error buffer.
     public let detail: String
 
-    private init(_ code: Code, _ message: String, detail: String = "") {
+    fileprivate init(_ code: Code, _ message: String, detail: String = "") {
         self.code = code
         self.message = message
         self.detail = detail
@@ -86,5 +86,27 @@ public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public static func startupFailed(detail: String) -> ImagingError {
         ImagingError(.startupFailed, "libvips could not be initialised.", detail: detail)
+    }
+}
+
+/// Carried between processes (a render child reports its errors to the supervisor): the code,
+/// the client's message and the log detail, unchanged.
+extension ImagingError: Codable {
+    private enum CodingKeys: String, CodingKey { case code, message, detail }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let raw = try c.decode(String.self, forKey: .code)
+        guard let code = Code(rawValue: raw) else {
+            throw DecodingError.dataCorruptedError(forKey: .code, in: c, debugDescription: "unknown imaging error code '\(raw)'")
+        }
+        self.init(code, try c.decode(String.self, forKey: .message), detail: try c.decode(String.self, forKey: .detail))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(code.rawValue, forKey: .code)
+        try c.encode(message, forKey: .message)
+        try c.encode(detail, forKey: .detail)
     }
 }

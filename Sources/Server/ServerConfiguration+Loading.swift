@@ -12,7 +12,7 @@ extension ServerConfiguration {
     /// Every key, for the README and for `--help`.
     public static let keys = [
         "host", "port", "data", "workers.enabled", "workers.count", "queue.maxDepth", "recipes", "limits.maxPixels", "limits.maxBytes",
-        "limits.maxFrames", "limits.formats", "worker.visibilitySeconds", "worker.maxAttempts", "auth.apiKeys", "auth.signingKey",
+        "limits.maxFrames", "limits.formats", "worker.visibilitySeconds", "worker.maxAttempts", "worker.isolation", "auth.apiKeys", "auth.signingKey",
         "auth.signedUrlSeconds", "webhooks.urls", "webhooks.secret", "webhooks.maxAttempts", "storage", "metadata", "queue.url", "notify",
         "s3.serverSideEncryption", "s3.presignedLinks", "dynamodb.createTable", "events.queue", "events.input", "events.output", "events.recipe",
     ]
@@ -60,6 +60,12 @@ extension ServerConfiguration {
         }
         c.worker.visibility = .seconds(try reader.int("worker.visibilitySeconds") ?? 120)
         c.worker.retry.maxAttempts = try reader.int("worker.maxAttempts") ?? c.worker.retry.maxAttempts
+        if let isolation = reader.string("worker.isolation") {
+            guard let value = RenderIsolationMode(rawValue: isolation.lowercased()) else {
+                throw ConfigurationError("worker.isolation must be 'process' or 'none', not '\(isolation)'")
+            }
+            c.isolation = value
+        }
         if let keys = reader.string("auth.apiKeys") {
             c.apiKeys = keys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }

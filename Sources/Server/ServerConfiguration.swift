@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable {
     /// How long a signed URL stays valid.
     public var signedURLSeconds = 3600
     public var worker = WorkerSettings()
+    /// Where image work runs: `process` (the default) in supervised child processes, so that a
+    /// libvips abort costs one image; `none` on a thread pool inside this process.
+    public var isolation = RenderIsolationMode.process
     /// URLs that get a signed POST for every finished image.
     public var webhookURLs: [String] = []
     public var webhookSecret: String?
@@ -55,4 +58,12 @@ public struct ServerConfiguration: Sendable {
 
     /// The largest request body accepted: one file at the limit, plus room for multipart framing.
     public var maxRequestBytes: Int { limits.maxFileBytes + 1024 * 1024 }
+}
+
+/// Where a service runs its image work.
+public enum RenderIsolationMode: String, Sendable {
+    /// Supervised `darkroom render-child` processes.
+    case process
+    /// A blocking thread pool in this process: no containment, for tests of the HTTP layer.
+    case none
 }

@@ -1,7 +1,9 @@
 import FileStorage
 import Foundation
 import Imaging
+import Logging
 import Pipeline
+import RenderIsolation
 import SQLiteBackend
 import Webhooks
 
@@ -26,6 +28,8 @@ public struct ServiceComponents: Sendable {
     public let webhooks: WebhookNotifier?
     let metrics: ServiceMetrics
     let pool: BlockingPool
+    /// Where workers render: child processes, or `pool`.
+    public let renderer: any Renderer
 
     public init(configuration: ServerConfiguration) async throws {
         self.configuration = configuration
@@ -40,6 +44,17 @@ public struct ServiceComponents: Sendable {
         events = EventBroadcaster()
         catalog = try RecipeCatalog.load(file: configuration.recipesFile)
         pool = BlockingPool(threads: max(1, configuration.workerCount))
+        switch configuration.isolation {
+        case .process:
+            renderer = ChildRenderer(
+                settings: .init(
+                    executable: ChildRenderer.Settings.currentExecutable,
+                    arguments: RenderChild.arguments(recipesFile: configuration.recipesFile, limits: configuration.limits),
+                    slots: configuration.workerCount, timeout: configuration.worker.visibility, maxSourceBytes: configuration.limits.maxFileBytes),
+                logger: Logger(label: "darkroom.render"))
+        case .none:
+            renderer = try InProcessRenderer(catalog: catalog, limits: configuration.limits, pool: pool)
+        }
         doorbell = Doorbell()
         metrics = ServiceMetrics()
         if configuration.apiKeys.isEmpty {
@@ -68,10 +83,9 @@ public struct ServiceComponents: Sendable {
 
     /// A worker over these components.
     public func makeWorker() throws -> Worker {
-        try Worker(
+        Worker(
             blobs: blobs, metadata: metadata, queue: queue, notifier: NotifierFanOut([events] + (webhooks.map { [$0] } ?? []) + notifiers),
-            catalog: catalog,
-            limits: configuration.limits, pool: pool,
+            renderer: renderer, limits: configuration.limits,
             settings: configuration.worker, doorbell: doorbell, observer: metrics)
     }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Imaging
+import Logging
 import Pipeline
+import RenderIsolation
 
 /// `darkroom process`: runs a recipe over files on disk, with no server.
 struct ProcessCommand: AsyncParsableCommand {
@@ -43,9 +45,9 @@ struct ProcessCommand: AsyncParsableCommand {
         guard let chosen = catalog.recipe(named: recipe) else {
             throw ValidationError("unknown recipe '\(recipe)'; known recipes: \(catalog.names.joined(separator: ", "))")
         }
-        let runner: RecipeRunner
+        let limits = try limitOptions.limits
         do {
-            runner = try RecipeRunner(recipe: chosen, limits: try limitOptions.limits)
+            _ = try RecipeRunner(recipe: chosen, limits: limits)
         } catch let error as ImagingError {
             throw ValidationError("recipe '\(recipe)': \(error.message)")
         }
@@ -61,8 +63,14 @@ struct ProcessCommand: AsyncParsableCommand {
 
         let started = Date()
         let progress = ProgressBar(total: files.count)
-        let writer = VariantWriter(root: out, runner: runner, logTimings: verbose)
-        let pool = BlockingPool(threads: jobs)
+        // Each image is rendered in a child process, so an image that crashes libvips fails alone.
+        let renderer = ChildRenderer(
+            settings: .init(
+                executable: ChildRenderer.Settings.currentExecutable, arguments: RenderChild.arguments(recipesFile: recipes, limits: limits),
+                slots: jobs, timeout: .seconds(600), maxSourceBytes: limits.maxFileBytes),
+            logger: Logger(label: "darkroom.process"))
+        defer { renderer.shutDown() }
+        let writer = VariantWriter(root: out, recipe: recipe, renderer: renderer, maxFileBytes: limits.maxFileBytes, logTimings: verbose)
         var failed = 0
         var variantsWritten = 0
         var done = 0
@@ -72,7 +80,7 @@ struct ProcessCommand: AsyncParsableCommand {
                 guard let file = pending.next() else { return }
                 group.addTask {
                     do {
-                        return try await pool.run { try writer.process(file) }
+                        return try await writer.process(file)
                     } catch {
                         if verbose, let error = error as? ImagingError, !error.detail.isEmpty {
                             progress.log("\(file.path): \(error.description): \(error.detail)")

@@ -7,13 +7,15 @@ import Pipeline
 /// failure never leaves a half-written output.
 struct VariantWriter: Sendable {
     let root: String
-    let runner: RecipeRunner
+    let recipe: String
+    let renderer: any Renderer
+    let maxFileBytes: Int
     /// Log the decode shrink and each phase's time to standard error.
     var logTimings = false
 
-    func process(_ file: InputFile) throws -> ProcessReport {
+    func process(_ file: InputFile) async throws -> ProcessReport {
         let bytes = try read(file.path)
-        let result = try runner.run(bytes)
+        let result = try await renderer.render(Array(bytes), recipe: recipe)
         if logTimings {
             let parts = result.variants.map { "\($0.name) \(Int($0.milliseconds)) ms" }.joined(separator: ", ")
             FileHandle.standardError.write(
@@ -41,7 +43,7 @@ struct VariantWriter: Sendable {
             throw InputError(message: exists ? (isDirectory.boolValue ? "this is a directory" : "permission denied") : "no such file")
         }
         defer { try? handle.close() }
-        let limit = runner.limits.maxFileBytes
+        let limit = maxFileBytes
         let data = try handle.read(upToCount: limit + 1) ?? Data()
         if data.count > limit {
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? data.count
@@ -55,6 +57,7 @@ struct VariantWriter: Sendable {
         switch error {
         case let error as ImagingError: error.message
         case let error as InputError: error.message
+        case let error as RenderError: error.message
         default: "\(error.localizedDescription)"
         }
     }

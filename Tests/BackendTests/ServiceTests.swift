@@ -22,8 +22,9 @@ struct ServiceHarness {
         blobs = try FileBlobStore(root: root)
         events = EventBroadcaster()
         ingestor = Ingestor(blobs: blobs, metadata: store, queue: store, catalog: catalog, limits: .default, maxQueueDepth: maxQueueDepth, pool: pool)
-        worker = try Worker(
-            blobs: blobs, metadata: store, queue: store, notifier: events, catalog: catalog, limits: .default, pool: pool,
+        worker = Worker(
+            blobs: blobs, metadata: store, queue: store, notifier: events,
+            renderer: try InProcessRenderer(catalog: catalog, limits: .default, pool: pool), limits: .default,
             settings: WorkerSettings(visibility: visibility, retry: RetryPolicy(maxAttempts: maxAttempts, firstDelay: .milliseconds(10))),
             doorbell: Doorbell())
     }

@@ -74,6 +74,7 @@ import Testing
 
     @Test func shortKeysAreRefusedAtStartUp() {
         var configuration = ServerConfiguration()
+        configuration.isolation = .none
         configuration.apiKeys = ["short"]
         #expect(throws: ConfigurationError.self) { try configuration.validate() }
     }

@@ -14,6 +14,7 @@ struct ServerFixture {
 
     init(configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
         var configuration = ServerConfiguration()
+        configuration.isolation = .none
         configuration.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)").path
         configuration.port = 0
         configuration.runWorkers = false

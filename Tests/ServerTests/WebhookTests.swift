@@ -76,6 +76,7 @@ actor ReceivedHooks {
 
     @Test func webhookSettingsAreChecked() {
         var configuration = ServerConfiguration()
+        configuration.isolation = .none
         configuration.webhookURLs = ["ftp://example.test/x"]
         configuration.webhookSecret = "long-enough-secret-123"
         #expect(throws: ConfigurationError.self) { try configuration.validate() }

@@ -86,4 +86,11 @@ public struct EncodedImage: Sendable {
     public var format: OutputFormat
     public var width: Int
     public var height: Int
+
+    public init(bytes: [UInt8], format: OutputFormat, width: Int, height: Int) {
+        self.bytes = bytes
+        self.format = format
+        self.width = width
+        self.height = height
+    }
 }

@@ -64,6 +64,20 @@ public struct Resize: Sendable, Equatable {
         }
     }
 
+    /// The largest image a resize may make: 65535 px on a side (no encoder takes more) and
+    /// 100 MP, so an upscale of an extreme aspect ratio is refused instead of allocating
+    /// gigabytes.
+    public static let maxOutputSide = 65_535
+    public static let maxOutputPixels = 100_000_000
+
+    /// Refuses a result larger than `maxOutputSide` or `maxOutputPixels`.
+    static func checkOutput(width: Int, height: Int) throws {
+        guard width <= maxOutputSide, height <= maxOutputSide, width * height <= maxOutputPixels else {
+            throw ImagingError.invalidArgument(
+                "the resized image would be \(width)×\(height) pixels; a resize may make at most \(maxOutputSide) pixels on a side and \(maxOutputPixels) pixels in all")
+        }
+    }
+
     /// The scale on each axis from a `w`×`h` source, before any crop.
     public func scales(width w: Int, height h: Int) -> (x: Double, y: Double) {
         let sx = width.map { Double($0) / Double(w) }
@@ -94,6 +108,20 @@ extension Image {
         let (sx, sy) = request.scales(width: width, height: height)
         let targetW = max(1, Int((Double(width) * sx).rounded()))
         let targetH = max(1, Int((Double(height) * sy).rounded()))
+        if request.fit == .cover, let boxW = request.width, let boxH = request.height, (try? Resize.checkOutput(width: targetW, height: targetH)) == nil {
+            // An upscaled cover of an extreme aspect ratio: crop the source to the part that
+            // will show first, so the scaled whole frame is never made.
+            let regionW = min(width, max(1, Int((Double(boxW) / sx).rounded(.up))))
+            let regionH = min(height, max(1, Int((Double(boxH) / sy).rounded(.up))))
+            let region = try cropped(width: regionW, height: regionH, gravity: request.gravity)
+            var exact = request
+            exact.fit = .fill
+            (exact.width, exact.height) = (min(boxW, Int((Double(regionW) * sx).rounded())), min(boxH, Int((Double(regionH) * sy).rounded())))
+            exact.width = max(1, exact.width ?? 1)
+            exact.height = max(1, exact.height ?? 1)
+            return try region.resized(exact)
+        }
+        try Resize.checkOutput(width: targetW, height: targetH)
         var image = self
         if let reduced = try reducedByModerateRatio(toWidth: targetW, height: targetH, kernel: request.kernel) {
             image = reduced

@@ -46,11 +46,17 @@ public struct ImageSource: Sendable {
 
     /// The largest JPEG/WebP shrink-on-load factor (1, 2, 4 or 8) that still decodes at least
     /// `scale` of the full size, so no variant is ever made from fewer pixels than it needs.
+    ///
+    /// The shrunk size is taken as the floor of the division, the smallest a loader may make it,
+    /// and a factor that floors either side to zero is never used: libvips 8.14's JPEG loader
+    /// aborts the process (a failed sanity assertion) on a zero-sized shrink, and its WebP loader
+    /// refuses one.
     public func shrinkFactor(forScale scale: Double) -> Int {
         guard header.format == .jpeg || header.format == .webp, scale > 0, scale < 1 else { return 1 }
         for factor in [8, 4, 2] where Double(factor) * scale <= 1.0 + 1e-9 {
-            let w = (header.width + factor - 1) / factor
-            let h = (header.height + factor - 1) / factor
+            let w = header.width / factor
+            let h = header.height / factor
+            guard w >= 1, h >= 1 else { continue }
             if Double(w) >= (Double(header.width) * scale).rounded(.up) && Double(h) >= (Double(header.height) * scale).rounded(.up) {
                 return factor
             }

@@ -7,6 +7,12 @@ public struct RenderedVariant: Sendable {
     public var image: EncodedImage
     /// Time spent deriving and encoding this variant.
     public var milliseconds: Double
+
+    public init(name: String, image: EncodedImage, milliseconds: Double) {
+        self.name = name
+        self.image = image
+        self.milliseconds = milliseconds
+    }
 }
 
 /// The outcome of running a recipe on one source.
@@ -18,6 +24,13 @@ public struct RecipeResult: Sendable {
     /// first variant's time instead.
     public var decodeMilliseconds: Double
     public var variants: [RenderedVariant]
+
+    public init(source: ImageHeader, decodeShrink: Int, decodeMilliseconds: Double, variants: [RenderedVariant]) {
+        self.source = source
+        self.decodeShrink = decodeShrink
+        self.decodeMilliseconds = decodeMilliseconds
+        self.variants = variants
+    }
 }
 
 /// Runs a recipe on encoded bytes: probe under the limits, decode once (shrunk on load to what

@@ -17,7 +17,8 @@ public struct WorkerSettings: Sendable {
 }
 
 /// The worker loop: lease a job, process it, store the variants, record the result, notify,
-/// acknowledge. Image processing runs on the blocking pool, never on the cooperative pool.
+/// acknowledge. Image processing runs in the renderer (child processes, or a blocking pool), never
+/// on the cooperative pool.
 ///
 /// A source the imaging layer refuses (corrupt, too large) fails at once: retrying cannot help.
 /// Anything else (storage or database trouble) is retried with backoff, and after the last
@@ -27,8 +28,7 @@ public struct Worker: Sendable {
     let metadata: any MetadataStore
     let queue: any JobQueue
     let notifier: any Notifier
-    let runners: [String: RecipeRunner]
-    let pool: BlockingPool
+    let renderer: any Renderer
     let settings: WorkerSettings
     let doorbell: Doorbell
     let observer: (any WorkerObserver)?
@@ -36,20 +36,15 @@ public struct Worker: Sendable {
     let maxFileBytes: Int
 
     public init(
-        blobs: any BlobStore, metadata: any MetadataStore, queue: any JobQueue, notifier: any Notifier, catalog: RecipeCatalog,
-        limits: Limits, pool: BlockingPool, settings: WorkerSettings, doorbell: Doorbell, observer: (any WorkerObserver)? = nil
-    ) throws {
+        blobs: any BlobStore, metadata: any MetadataStore, queue: any JobQueue, notifier: any Notifier, renderer: any Renderer,
+        limits: Limits, settings: WorkerSettings, doorbell: Doorbell, observer: (any WorkerObserver)? = nil
+    ) {
         self.blobs = blobs
         self.metadata = metadata
         self.queue = queue
         self.notifier = notifier
-        var runners: [String: RecipeRunner] = [:]
-        for name in catalog.names {
-            if let recipe = catalog.recipe(named: name) { runners[name] = try RecipeRunner(recipe: recipe, limits: limits) }
-        }
-        self.runners = runners
+        self.renderer = renderer
         self.maxFileBytes = limits.maxFileBytes
-        self.pool = pool
         self.settings = settings
         self.doorbell = doorbell
         self.observer = observer
@@ -99,6 +94,8 @@ public struct Worker: Sendable {
             return (try? await giveUp(lease, error: error.message)) ?? .retried
         } catch let error as PermanentJobError {
             return (try? await giveUp(lease, error: error.message)) ?? .retried
+        } catch let error as RenderError where error.isPermanent {
+            return (try? await giveUp(lease, error: error.message)) ?? .retried
         } catch let error as BlobKeyError {
             // A key that can never be read (an S3 object named with `..` or `//`): no retry helps.
             return (try? await giveUp(lease, error: "The original cannot be read: \(error.description).")) ?? .retried
@@ -113,7 +110,6 @@ public struct Worker: Sendable {
 
     /// Runs the recipe on the stored original and stores every variant.
     private func render(_ record: ImageRecord, recipe name: String) async throws -> CompletedImage {
-        guard let runner = runners[name] else { throw PermanentJobError(message: "The recipe '\(name)' no longer exists.") }
         // An original that arrived by S3 event was never checked on upload: refuse it before
         // downloading it.
         guard record.bytes <= maxFileBytes else {
@@ -122,7 +118,7 @@ public struct Worker: Sendable {
         guard let original = try await blobs.get(record.originalKey) else {
             throw PermanentJobError(message: "The original upload is missing from storage.")
         }
-        let result = try await pool.run { try runner.run(original) }
+        let result = try await renderer.render(original, recipe: name)
         let variants = result.variants.map { variant in
             let image = variant.image
             return VariantRecord(

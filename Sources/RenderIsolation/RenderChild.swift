@@ -1,0 +1,71 @@
+import Foundation
+import Imaging
+import Pipeline
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The loop a render child runs (`darkroom render-child`): read a request from standard input,
+/// run the recipe, write the result to standard output, until standard input ends.
+///
+/// The child holds nothing that matters: when libvips aborts it, the supervisor sees the stream
+/// end, knows which job it held, and starts another child. When the supervisor dies, the
+/// child's standard input ends and it exits after the render in hand.
+public enum RenderChild {
+    /// The arguments that start a child with these recipes and limits; `darkroom render-child`
+    /// reads them with the same option names as `darkroom process`.
+    public static func arguments(recipesFile: String?, limits: Limits) -> [String] {
+        var arguments = ["render-child"]
+        if let recipesFile { arguments += ["--recipes", URL(fileURLWithPath: recipesFile).standardizedFileURL.path] }
+        arguments += [
+            "--max-pixels", String(limits.maxPixels), "--max-bytes", String(limits.maxFileBytes), "--max-frames", String(limits.maxFrames),
+            "--formats", limits.allowedFormats.map(\.rawValue).sorted().joined(separator: ","),
+        ]
+        return arguments
+    }
+
+    /// Serves requests until standard input closes. Returns the exit status.
+    public static func run(catalog: RecipeCatalog, limits: Limits) -> Int32 {
+        // The protocol owns the real standard output; anything printed goes to standard error.
+        let output = dup(STDOUT_FILENO)
+        dup2(STDERR_FILENO, STDOUT_FILENO)
+        let runners: [String: RecipeRunner]
+        do {
+            runners = try catalog.runners(limits: limits)
+        } catch {
+            FileHandle.standardError.write(Data("render child: \(error)\n".utf8))
+            return 2
+        }
+        let abortingRecipe = Failpoint.abortingRecipe
+        while true {
+            let request: (RenderWire.Request, [UInt8])?
+            do {
+                request = try RenderWire.read(RenderWire.Request.self, from: STDIN_FILENO, maxPayload: limits.maxFileBytes, deadline: nil)
+            } catch {
+                FileHandle.standardError.write(Data("render child: a broken request: \(error)\n".utf8))
+                return 1
+            }
+            guard let (header, bytes) = request else { return 0 }
+            if header.recipe == abortingRecipe { abort() }
+            var response = RenderWire.Response()
+            var payload: [UInt8] = []
+            if let runner = runners[header.recipe] {
+                do {
+                    (response, payload) = RenderWire.encode(try runner.run(bytes))
+                } catch let error as ImagingError {
+                    response.imagingError = error
+                } catch {
+                    response.renderError = "\(error)"
+                }
+            } else {
+                response.unknownRecipe = header.recipe
+            }
+            do {
+                try RenderWire.write(response, payload: payload, to: output)
+            } catch {
+                return 1
+            }
+        }
+    }
+}
