@@ -90,8 +90,10 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging"]),
+        // Byte-level builders of test inputs (EXIF segments), shared by the test targets.
+        .target(name: "ImagingFixtures", path: "Tests/ImagingFixtures"),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImagingFixtures"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "ImagingFixtures"]),
         .testTarget(name: "DarkroomTests", dependencies: ["Pipeline", "Imaging", "darkroom"]),
         .testTarget(name: "BackendTests", dependencies: ["Pipeline", "Imaging", "FileStorage", "SQLiteBackend", "AWSBackends", "AWSSigning"]),
         .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"]),

@@ -1,5 +1,6 @@
 import CLibVips
 import Testing
+import ImagingFixtures
 
 @testable import Imaging
 

@@ -1,4 +1,5 @@
 import Testing
+import ImagingFixtures
 
 @testable import Imaging
 

@@ -17,6 +17,7 @@ extension Image {
     public func cropped(width w: Int, height h: Int, gravity: Gravity) throws -> Image {
         let cw = min(w, width)
         let ch = min(h, height)
+        if cw == width && ch == height { return self }
         if gravity == .smart {
             return try derive("smart crop") { dr_smartcrop($0, Int32(cw), Int32(ch), 1) }
         }

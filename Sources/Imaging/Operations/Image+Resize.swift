@@ -64,9 +64,9 @@ public struct Resize: Sendable, Equatable {
         }
     }
 
-    /// The largest image a resize may make: 65535 px on a side (no encoder takes more) and
-    /// 100 MP, so an upscale of an extreme aspect ratio is refused instead of allocating
-    /// gigabytes.
+    /// The largest image a resize that enlarges may make: 65535 px on a side and 100 MP, so an
+    /// upscale of an extreme aspect ratio is refused instead of allocating gigabytes. A resize
+    /// that only shrinks is never refused.
     public static let maxOutputSide = 65_535
     public static let maxOutputPixels = 100_000_000
 
@@ -108,7 +108,10 @@ extension Image {
         let (sx, sy) = request.scales(width: width, height: height)
         let targetW = max(1, Int((Double(width) * sx).rounded()))
         let targetH = max(1, Int((Double(height) * sy).rounded()))
-        if request.fit == .cover, let boxW = request.width, let boxH = request.height, (try? Resize.checkOutput(width: targetW, height: targetH)) == nil {
+        let grows = targetW > width || targetH > height
+        if grows, request.fit == .cover, let boxW = request.width, let boxH = request.height,
+            (try? Resize.checkOutput(width: targetW, height: targetH)) == nil
+        {
             // An upscaled cover of an extreme aspect ratio: crop the source to the part that
             // will show first, so the scaled whole frame is never made.
             let regionW = min(width, max(1, Int((Double(boxW) / sx).rounded(.up))))
@@ -121,7 +124,7 @@ extension Image {
             exact.height = max(1, exact.height ?? 1)
             return try region.resized(exact)
         }
-        try Resize.checkOutput(width: targetW, height: targetH)
+        if grows { try Resize.checkOutput(width: targetW, height: targetH) }
         var image = self
         if let reduced = try reducedByModerateRatio(toWidth: targetW, height: targetH, kernel: request.kernel) {
             image = reduced

@@ -34,8 +34,16 @@ struct DerivationPlan {
         // least as large as each of them needs.
         if let first = order.first, keeps.contains(first) {
             streamsDecode = order.dropFirst().allSatisfy { scales[$0] <= scales[first] && scales[$0] < 1 }
+        } else if recipe.variants.count == 1, let first = recipe.variants[0].operations.first {
+            // A lone variant streams only into a step that reads the source top to bottom once;
+            // crops at a gravity, smart crops, rotations and flips need random access.
+            switch first {
+            case .resize(let request): streamsDecode = request.fit != .cover
+            case .pixelateTo, .grayscale: streamsDecode = true
+            default: streamsDecode = false
+            }
         } else {
-            streamsDecode = recipe.variants.count == 1
+            streamsDecode = false
         }
     }
 }
