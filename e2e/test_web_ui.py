@@ -269,8 +269,8 @@ def test_files_dropped_on_the_page_upload(server, driver, output_dir):
 
 
 def test_the_gallery_follows_a_separate_worker_process(tmp_path, driver, photos):
-    """`serve --no-workers` beside `darkroom worker`: the worker's changes never reach the API's
-    event stream, so the page re-reads moving cards itself."""
+    """`serve --no-workers` beside `darkroom worker`: the worker's changes reach the API's event
+    stream through the SQLite status feed, and the page (which no longer polls) shows them live."""
     from darkroom_process import DarkroomProcess
 
     api = serve(tmp_path / "data", "--no-workers")
@@ -278,7 +278,7 @@ def test_the_gallery_follows_a_separate_worker_process(tmp_path, driver, photos)
     try:
         open_page(driver, api.url)
         upload_through_file_input(driver, photos[:1])
-        wait_for("the card to reach COMPLETED with no reload", lambda: len(cards(driver, "COMPLETED")) == 1, timeout=60)
+        wait_for("the card to reach COMPLETED with no reload", lambda: len(cards(driver, "COMPLETED")) == 1, timeout=20)
     finally:
         worker.stop()
         api.stop()

@@ -1,14 +1,30 @@
 import Foundation
+import Imaging
 
 /// TEST ONLY. A way for a test to make image work crash on purpose, as a libvips abort would,
 /// so that crash containment can be proven without a real crashing image.
 ///
-/// `DARKROOM_FAILPOINT=render-abort:RECIPE` makes a render child call `abort()` when it is
-/// asked to run the recipe named `RECIPE`. The variable is read once, when a render child
-/// starts; nothing else reads it. Never set it in production.
-enum Failpoint {
-    static let abortingRecipe: String? = {
+/// `DARKROOM_FAILPOINT` holds one rule:
+/// - `render-abort:recipe=NAME`: a render child calls `abort()` when asked to run recipe `NAME`;
+/// - `render-abort:width=N`: a render child calls `abort()` on a source `N` pixels wide.
+///
+/// The variable is read once, when a render child starts; nothing else reads it. Never set it
+/// in production.
+struct Failpoint: Sendable {
+    var recipe: String?
+    var width: Int?
+
+    static let current: Failpoint? = {
         guard let value = ProcessInfo.processInfo.environment["DARKROOM_FAILPOINT"], value.hasPrefix("render-abort:") else { return nil }
-        return String(value.dropFirst("render-abort:".count))
+        let rule = value.dropFirst("render-abort:".count)
+        if rule.hasPrefix("recipe=") { return Failpoint(recipe: String(rule.dropFirst("recipe=".count))) }
+        if rule.hasPrefix("width="), let width = Int(rule.dropFirst("width=".count)) { return Failpoint(width: width) }
+        return nil
     }()
+
+    /// Aborts the process when the rule matches this request.
+    func check(recipe: String, source: [UInt8], limits: Limits) {
+        if let name = self.recipe, name == recipe { abort() }
+        if let width, (try? ImageSource.open(source, limits: limits).header.width) == width { abort() }
+    }
 }

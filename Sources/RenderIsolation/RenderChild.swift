@@ -37,7 +37,7 @@ public enum RenderChild {
             FileHandle.standardError.write(Data("render child: \(error)\n".utf8))
             return 2
         }
-        let abortingRecipe = Failpoint.abortingRecipe
+        let failpoint = Failpoint.current
         while true {
             let request: (RenderWire.Request, [UInt8])?
             do {
@@ -47,7 +47,7 @@ public enum RenderChild {
                 return 1
             }
             guard let (header, bytes) = request else { return 0 }
-            if header.recipe == abortingRecipe { abort() }
+            failpoint?.check(recipe: header.recipe, source: bytes, limits: limits)
             var response = RenderWire.Response()
             var payload: [UInt8] = []
             if let runner = runners[header.recipe] {

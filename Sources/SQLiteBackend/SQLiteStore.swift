@@ -36,14 +36,26 @@ enum SQLiteSchema {
         """
         CREATE TABLE idempotency_keys (key TEXT PRIMARY KEY, image_ids TEXT, created_at REAL NOT NULL);
         """,
+        // The status feed: every status change (and deletion) is logged by a trigger in the
+        // transaction that makes it, so API processes hear changes made by other processes.
+        """
+        CREATE TABLE status_events (
+            position INTEGER PRIMARY KEY AUTOINCREMENT, image_id TEXT NOT NULL, status TEXT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0, at REAL NOT NULL);
+        CREATE INDEX status_events_by_time ON status_events(at);
+        CREATE TRIGGER images_status_inserted AFTER INSERT ON images BEGIN INSERT INTO status_events (image_id, status, at) VALUES (NEW.id, NEW.status, NEW.updated_at); END;
+        CREATE TRIGGER images_status_updated AFTER UPDATE OF status, generation ON images WHEN NEW.status IS NOT OLD.status OR NEW.generation IS NOT OLD.generation BEGIN INSERT INTO status_events (image_id, status, at) VALUES (NEW.id, NEW.status, NEW.updated_at); END;
+        CREATE TRIGGER images_deleted AFTER DELETE ON images BEGIN INSERT INTO status_events (image_id, status, deleted, at) VALUES (OLD.id, OLD.status, 1, (julianday('now') - 2440587.5) * 86400.0); END;
+        """,
     ]
 
     static func migrate(_ db: SQLiteConnection) throws {
         let current = try db.query("PRAGMA user_version").first?.first?.int ?? 0
         for (index, step) in steps.enumerated() where index >= current {
             try db.transaction {
-                for statement in step.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
-                    try db.execute(statement)
+                // Statements end a line with `;`; a trigger's inner `;` is followed by ` END` on the same line.
+                for statement in step.components(separatedBy: ";\n").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
+                    try db.execute(statement.hasSuffix(";") && !statement.hasSuffix("END;") ? String(statement.dropLast()) : statement)
                 }
                 try db.execute("PRAGMA user_version = \(index + 1)")
             }

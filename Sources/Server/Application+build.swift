@@ -36,6 +36,7 @@ public func buildApplication(_ components: ServiceComponents, logger: Logger = L
 
     var services: [any Service] = []
     if let webhooks = components.webhooks { services.append(webhooks) }
+    if let relay = components.statusFeedRelay { services.append(StatusFeedRelayService(relay: relay)) }
     if configuration.runWorkers {
         services.append(WorkerService(worker: try components.makeWorker(), count: configuration.workerCount))
     }

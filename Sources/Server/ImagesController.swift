@@ -107,7 +107,7 @@ struct ImagesController: Sendable {
         let id = try imageID(context)
         guard let record = try await services.metadata.delete(id: id) else { throw APIError.notFound("Image \(id)") }
         for prefix in BlobKeys.prefixes(id: record.id) { try await services.blobs.delete(prefix: prefix) }
-        await services.events.notify(ImageEvent(id: id, status: record.status, error: "deleted"))
+        await services.streamNotifier.notify(ImageEvent(id: id, status: record.status, error: "deleted"))
         return Response(status: .noContent)
     }
 
@@ -140,7 +140,7 @@ struct ImagesController: Sendable {
             throw APIError.notFound("Image \(id)")
         }
         await services.doorbell.ring()
-        await services.events.notify(ImageEvent(id: id, status: .pending))
+        await services.streamNotifier.notify(ImageEvent(id: id, status: .pending))
         var response = try ImageResource(record, links: services.links).response(from: request, context: context)
         response.status = .accepted
         return response

@@ -19,6 +19,10 @@ public struct ServiceComponents: Sendable {
     /// Presigned bucket links for blob keys, when storage is S3 and `s3.presignedLinks` is on.
     let directLink: (@Sendable (String) -> String?)?
     public let events: EventBroadcaster
+    /// Where this process reports status changes for the event stream: straight to `events`,
+    /// or nowhere when the metadata store keeps a status feed, because the feed relay then
+    /// publishes every change, from every process, exactly once.
+    public let streamNotifier: any Notifier
     public let catalog: RecipeCatalog
     public let ingestor: Ingestor
     public let doorbell: Doorbell
@@ -42,6 +46,7 @@ public struct ServiceComponents: Sendable {
         notifiers = backends.notifiers
         directLink = backends.directLink
         events = EventBroadcaster()
+        streamNotifier = metadata.statusFeed == nil ? events : NotifierFanOut([])
         catalog = try RecipeCatalog.load(file: configuration.recipesFile)
         pool = BlockingPool(threads: max(1, configuration.workerCount))
         switch configuration.isolation {
@@ -78,13 +83,19 @@ public struct ServiceComponents: Sendable {
             maxQueueDepth: configuration.maxQueueDepth, pool: pool)
     }
 
+    /// Publishes the metadata store's status feed to `events`, when the store keeps one.
+    public var statusFeedRelay: StatusFeedRelay? {
+        metadata.statusFeed.map { StatusFeedRelay(feed: $0, metadata: metadata, events: events) }
+    }
+
     /// How the API links to originals and variants.
     var links: BlobLinks { BlobLinks(signer: signer, direct: directLink) }
 
     /// A worker over these components.
     public func makeWorker() throws -> Worker {
         Worker(
-            blobs: blobs, metadata: metadata, queue: queue, notifier: NotifierFanOut([events] + (webhooks.map { [$0] } ?? []) + notifiers),
+            blobs: blobs, metadata: metadata, queue: queue,
+            notifier: NotifierFanOut([streamNotifier] + (webhooks.map { [$0] } ?? []) + notifiers),
             renderer: renderer, limits: configuration.limits,
             settings: configuration.worker, doorbell: doorbell, observer: metrics)
     }

@@ -18,6 +18,15 @@ struct WorkerService: Service {
     }
 }
 
+/// The status feed relay as a lifecycle service: it stops at graceful shutdown.
+struct StatusFeedRelayService: Service {
+    let relay: StatusFeedRelay
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await relay.run() }
+    }
+}
+
 /// Runs only the workers (and webhook delivery) over these components until SIGTERM or SIGINT:
 /// what `darkroom worker` does beside an API started with `--no-workers`.
 public func runWorkers(_ components: ServiceComponents, logger: Logger) async throws {

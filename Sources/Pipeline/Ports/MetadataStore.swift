@@ -60,6 +60,10 @@ public protocol MetadataStore: Sendable {
 
     /// Gives a claim up after its upload failed, so the client may retry with the same key.
     func releaseIdempotencyKey(_ key: String) async throws
+
+    /// The store's log of status changes from every process, when it keeps one. Without one,
+    /// an event stream hears only the changes made in its own process.
+    var statusFeed: (any StatusFeed)? { get }
 }
 
 /// What claiming an `Idempotency-Key` found.
@@ -73,6 +77,8 @@ public enum IdempotencyClaim: Sendable, Equatable {
 }
 
 extension MetadataStore {
+    public var statusFeed: (any StatusFeed)? { nil }
+
     public func restart(id: String, recipe: String, enqueuingInto queue: any JobQueue) async throws -> ImageRecord? {
         guard let record = try await restart(id: id, recipe: recipe) else { return nil }
         do {

@@ -99,9 +99,6 @@ async function main() {
 
   await gallery.reload();
   live.start();
-  setInterval(() => {
-    if (document.visibilityState === "visible") gallery.refreshMoving();
-  }, 10000);
 
   const route = () => {
     const match = location.hash.match(/^#\/images\/([0-9A-Za-z]+)$/);

@@ -80,9 +80,9 @@ export class Gallery {
     this.refreshMoving();
   }
 
-  // Re-reads the cards still PENDING or PROCESSING (at most 24). Events cover this when the
-  // workers run in the API's process; with separate worker processes the stream does not hear
-  // of their changes, so the page also does this every few seconds.
+  // Re-reads the cards still PENDING or PROCESSING (at most 24), after a reload or a
+  // reconnect, when events may have been missed. While connected, the event stream reports
+  // every change, whichever process made it.
   refreshMoving() {
     const moving = [...this.images.values()].filter((image) => image.status === "PENDING" || image.status === "PROCESSING");
     for (const image of moving.slice(0, 24)) this.refresh(image.id);
