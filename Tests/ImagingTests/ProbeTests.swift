@@ -40,6 +40,7 @@ import ImagingFixtures
         var webp = Array("RIFF".utf8) + [0, 0, 0, 0] + Array("WEBPVP8X".utf8) + JPEGSegments.le32(10)
         webp += [0x02, 0, 0, 0] + [99, 0, 0] + [49, 0, 0]
         for _ in 0..<2 { webp += Array("ANMF".utf8) + JPEGSegments.le32(2) + [0, 0] }
+        webp.replaceSubrange(4..<8, with: JPEGSegments.le32(webp.count - 8))
         let size = try webp.withUnsafeBytes { try DeclaredSize.read(.webp, ByteReader(base: $0)) }
         #expect(size == DeclaredSize(width: 100, height: 50, frames: 2))
     }

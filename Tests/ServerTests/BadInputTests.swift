@@ -35,6 +35,9 @@ import Testing
             Case(
                 name: "truncated header", contentType: "image/jpeg", body: Array(photo.prefix(20)), status: .unprocessableContent,
                 code: "corrupt_image"),
+            Case(
+                name: "JPEG cut short in its scan data", contentType: "image/jpeg", body: Array(photo.prefix(photo.count * 2 / 3)),
+                status: .unprocessableContent, code: "corrupt_image"),
             Case(name: "pixel bomb", contentType: "image/gif", body: bomb, status: .unprocessableContent, code: "too_many_pixels"),
             Case(
                 name: "bad base64", contentType: "text/plain", body: Array("%%% not base64 %%%".utf8), status: .unprocessableContent,

@@ -1,5 +1,7 @@
 /// Walks JPEG markers to the first start-of-frame segment. Like libjpeg, it skips stray bytes
 /// between segments (a segment whose length is one short is common) to find the next marker.
+/// Then it checks the file is whole: every scan's entropy-coded data runs to the end-of-image
+/// marker. Bytes after EOI are allowed.
 enum JPEGHeader {
     static func read(_ b: ByteReader) throws -> DeclaredSize {
         var i = 2
@@ -17,9 +19,40 @@ enum JPEGHeader {
                     throw ImagingError.corrupt(.jpeg, "the frame header is cut short")
                 }
                 guard width > 0, height > 0 else { throw ImagingError.corrupt(.jpeg, "it declares a zero width or height") }
+                try checkComplete(b, from: i + length)
                 return DeclaredSize(width: width, height: height)
             }
             i += length
         }
+    }
+
+    /// Walks the segments after the frame header, and each scan's entropy-coded data (where a
+    /// 0xFF byte is followed by 0x00 stuffing or a restart marker), until the EOI marker.
+    /// Without EOI the file was cut short: libjpeg would fill the rest with grey.
+    static func checkComplete(_ b: ByteReader, from start: Int) throws {
+        let truncated = ImagingError.corrupt(.jpeg, "the file ends before its end-of-image marker; it was cut short")
+        var i = start
+        var inScan = false
+        while i < b.count {
+            guard b[i] == 0xFF else {
+                // Entropy-coded data, or stray bytes between segments: skip to the next 0xFF.
+                i += 1
+                continue
+            }
+            var k = i + 1
+            while k < b.count && b[k] == 0xFF { k += 1 }
+            guard k < b.count else { throw truncated }
+            let marker = b[k]
+            if marker == 0x00 || (0xD0...0xD7).contains(marker) || marker == 0x01 {
+                i = k + 1  // stuffed 0xFF, restart marker or TEM: still inside the data
+                continue
+            }
+            if marker == 0xD9 { return }
+            if inScan, marker == 0xD8 { throw truncated }  // a new image started where this one should end
+            guard let length = b.u16be(at: k + 1), length >= 2, k + 1 + length <= b.count else { throw truncated }
+            inScan = marker == 0xDA
+            i = k + 1 + length
+        }
+        throw truncated
     }
 }
