@@ -161,17 +161,19 @@ public struct DynamoDBMetadataStore: MetadataStore {
 
     func idempotencyKey(_ key: String) -> [String: Any] { ["id": DynamoValue.s("idempotency#\(key)")] }
 
-    public func claimIdempotencyKey(_ key: String) async throws -> IdempotencyClaim {
+    public func claimIdempotencyKey(_ key: String, fingerprint: String) async throws -> IdempotencyClaim {
         let now = Date().timeIntervalSince1970
         let claimed = try await client.conditionalWrite(
             "PutItem",
             [
-                "TableName": table, "Item": idempotencyKey(key).merging(["claimedAt": DynamoValue.n(now)]) { $1 },
+                "TableName": table,
+                "Item": idempotencyKey(key).merging(["claimedAt": DynamoValue.n(now), "fingerprint": DynamoValue.s(fingerprint)]) { $1 },
                 "ConditionExpression": "attribute_not_exists(id) OR (attribute_not_exists(imageIDs) AND claimedAt < :stale)",
                 "ExpressionAttributeValues": [":stale": DynamoValue.n(now - 86_400)],
             ])
         if claimed != nil { return .claimed }
         let item = try await client.getItem(table: table, key: idempotencyKey(key)) ?? [:]
+        guard DynamoValue.string(item, "fingerprint") == fingerprint else { return .mismatch }
         if let ids = DynamoValue.strings(item, "imageIDs") { return .completed(ids) }
         return .inProgress
     }

@@ -86,7 +86,10 @@ public struct S3EventQueue: JobQueue {
             return try await drop(message, reason: "s3://\(event.bucket)/\(event.key) is outside the input location \(input)")
         }
         let claim = "s3://\(event.bucket)/\(event.key)#\(event.eTag)"
-        switch try await metadata.claimIdempotencyKey(claim) {
+        // The claim names the object version, so it is its own fingerprint.
+        switch try await metadata.claimIdempotencyKey(claim, fingerprint: claim) {
+        case .mismatch:
+            return try await drop(message, reason: "a duplicate")
         case .completed(let ids):
             // Seen before: the worker skips it if it is done, or finishes it if a crash interrupted it.
             guard let id = ids.first, let record = try await metadata.record(id: id) else { return try await drop(message, reason: "a duplicate") }
@@ -102,7 +105,7 @@ public struct S3EventQueue: JobQueue {
                     try await metadata.releaseIdempotencyKey(claim)
                     return try await drop(message, reason: "s3://\(event.bucket)/\(event.key) no longer exists")
                 }
-                let filename = event.key.split(separator: "/").last.map(String.init) ?? event.key
+                let filename = DisplayName.normalise(event.key)
                 let record = ImageRecord(
                     id: ImageID.generate(), filename: filename, recipe: recipe, contentType: head.contentType ?? "application/octet-stream",
                     bytes: head.size, sha256: "", originalKey: "s3://\(event.bucket)/\(event.key)")

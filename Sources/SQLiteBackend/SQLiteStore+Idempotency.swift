@@ -5,16 +5,19 @@ extension SQLiteStore {
     /// How long a key is remembered.
     static let idempotencyLifetime: Double = 24 * 3600
 
-    public func claimIdempotencyKey(_ key: String) async throws -> IdempotencyClaim {
+    public func claimIdempotencyKey(_ key: String, fingerprint: String) async throws -> IdempotencyClaim {
         try await database.perform { db in
             try db.transaction {
                 let now = Self.now()
                 try db.execute("DELETE FROM idempotency_keys WHERE created_at < ?", [.real(now - Self.idempotencyLifetime)])
-                if let row = try db.query("SELECT image_ids FROM idempotency_keys WHERE key = ?", [.text(key)]).first {
+                if let row = try db.query("SELECT image_ids, fingerprint FROM idempotency_keys WHERE key = ?", [.text(key)]).first {
+                    guard row[1].string == fingerprint else { return .mismatch }
                     guard let ids = row[0].string else { return .inProgress }
                     return .completed(ids.split(separator: ",").map(String.init))
                 }
-                try db.execute("INSERT INTO idempotency_keys (key, image_ids, created_at) VALUES (?, NULL, ?)", [.text(key), .real(now)])
+                try db.execute(
+                    "INSERT INTO idempotency_keys (key, image_ids, created_at, fingerprint) VALUES (?, NULL, ?, ?)",
+                    [.text(key), .real(now), .text(fingerprint)])
                 return .claimed
             }
         }

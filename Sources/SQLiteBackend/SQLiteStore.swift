@@ -47,6 +47,10 @@ enum SQLiteSchema {
         CREATE TRIGGER images_status_updated AFTER UPDATE OF status, generation ON images WHEN NEW.status IS NOT OLD.status OR NEW.generation IS NOT OLD.generation BEGIN INSERT INTO status_events (image_id, status, at) VALUES (NEW.id, NEW.status, NEW.updated_at); END;
         CREATE TRIGGER images_deleted AFTER DELETE ON images BEGIN INSERT INTO status_events (image_id, status, deleted, at) VALUES (OLD.id, OLD.status, 1, (julianday('now') - 2440587.5) * 86400.0); END;
         """,
+        // What request an Idempotency-Key was first used for.
+        """
+        ALTER TABLE idempotency_keys ADD COLUMN fingerprint TEXT;
+        """,
     ]
 
     static func migrate(_ db: SQLiteConnection) throws {

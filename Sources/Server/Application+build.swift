@@ -11,6 +11,7 @@ public func buildApplication(_ components: ServiceComponents, logger: Logger = L
     AppRequestContext.uploadLimit = configuration.maxRequestBytes
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: ErrorBodyMiddleware())
     router.add(middleware: MetricsMiddleware(metrics: components.metrics))
     HealthController(services: components).addRoutes(to: router)
     router.get("metrics") { _, _ in

@@ -12,6 +12,10 @@ struct ImagesController: Sendable {
         group.post("images", use: upload)
         group.get("images", use: list)
         group.get("images/{id}", use: show)
+        // HEAD answers as GET does, without the body.
+        group.head("images/{id}", use: { try await Self.headOnly(try await show($0, context: $1).response(from: $0, context: $1)) })
+        group.head("images/{id}/original", use: { try await Self.headOnly(try await original($0, context: $1)) })
+        group.head("images/{id}/variants/{name}", use: { try await Self.headOnly(try await variant($0, context: $1)) })
         group.delete("images/{id}", use: delete)
         group.get("images/{id}/original", use: original)
         group.get("images/{id}/variants/{name}", use: variant)
@@ -23,46 +27,51 @@ struct ImagesController: Sendable {
         let recipe = request.uri.queryParameters["recipe"].map(String.init) ?? "default"
         let limit = services.configuration.maxRequestBytes
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            throw APIError(.contentTooLarge, code: "file_too_large", message: "The upload is \(declared) bytes; the limit is \(limit) bytes.")
+            throw APIError(.contentTooLarge, code: "file_too_large", message: Self.tooLarge(declared, files: services.configuration.limits.maxFileBytes))
         }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError(.contentTooLarge, code: "file_too_large", message: "The upload is larger than the limit of \(limit) bytes.")
+            throw APIError(.contentTooLarge, code: "file_too_large", message: Self.tooLarge(nil, files: services.configuration.limits.maxFileBytes))
         }
-        let files = try UploadBody.files(from: Array(buffer: body), headers: request.headers)
+        // Framing and base64 are decoded on the blocking pool: a large body never stalls the
+        // event loops or the cooperative pool.
+        let headers = request.headers
+        let files = try await services.pool.run { try UploadBody.files(from: Array(buffer: body), headers: headers) }
         let idempotencyKey = request.headers[HTTPField.Name("Idempotency-Key")!]
-        if let key = idempotencyKey {
-            guard (1...255).contains(key.count) else { throw APIError.badRequest("Idempotency-Key must have 1 to 255 characters.") }
-            switch try await services.metadata.claimIdempotencyKey(key) {
-            case .claimed:
-                break
-            case .inProgress:
-                throw APIError(.conflict, code: "idempotency_key_in_use", message: "A request with this Idempotency-Key is still being processed.")
-            case .completed(let ids):
-                var records: [ImageRecord] = []
-                for id in ids { if let record = try await services.metadata.record(id: id) { records.append(record) } }
-                return try accepted(records, request: request, context: context)
-            }
-        }
         do {
-            // Every file is checked before any is stored, so a bad file refuses the whole request.
-            var headers: [ImageHeader] = []
-            for file in files { headers.append(try await services.ingestor.check(file, recipe: recipe)) }
-            var records: [ImageRecord] = []
-            for (file, header) in zip(files, headers) {
-                records.append(try await services.ingestor.store(file, recipe: recipe, header: header))
-            }
-            if let key = idempotencyKey { try await services.metadata.completeIdempotencyKey(key, imageIDs: records.map(\.id)) }
+            let records = try await services.ingestor.ingest(files, recipe: recipe, idempotencyKey: idempotencyKey)
             await services.doorbell.ring()
             services.metrics.uploaded(records.count)
             return try accepted(records, request: request, context: context)
-        } catch {
-            if let key = idempotencyKey { try? await services.metadata.releaseIdempotencyKey(key) }
-            if let error = error as? IngestError { throw APIError.from(error) }
-            throw error
+        } catch let error as IngestError {
+            throw APIError.from(error)
         }
+    }
+
+    /// The 413 message: the file limit a person can act on (the request may carry 1 MiB more, for
+    /// multipart framing).
+    static func tooLarge(_ declared: Int?, files limit: Int) -> String {
+        let size = declared.map { "The upload is \($0) bytes" } ?? "The upload is too large"
+        return "\(size); files may be at most \(limit) bytes (\(limit / 1_048_576) MiB)."
+    }
+
+    /// `inline` with the display name: an ASCII fallback, and the exact name in RFC 8187's
+    /// `filename*`. Quotes, backslashes and anything outside printable ASCII are replaced in the
+    /// fallback, so the header can never be split or spoofed.
+    static func contentDisposition(_ name: String) -> String {
+        let fallback = String(name.unicodeScalars.map { (0x20..<0x7F).contains($0.value) && $0 != "\"" && $0 != "\\" ? Character($0) : "_" })
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: .init(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$&+-.^_`|~")) ?? fallback
+        return "inline; filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
+    }
+
+    /// A GET's answer with its body dropped and its length kept, for HEAD.
+    static func headOnly(_ response: Response) async throws -> Response {
+        var head = response
+        if let length = response.body.contentLength { head.headers[.contentLength] = String(length) }
+        head.body = .init()
+        return head
     }
 
     /// 202 with the image object (and its Location), or `{"images": [...]}` for several.
@@ -113,9 +122,11 @@ struct ImagesController: Sendable {
 
     @Sendable func original(_ request: Request, context: AppRequestContext) async throws -> Response {
         let record = try await record(context)
-        return try await blobResponse(
+        var response = try await blobResponse(
             request, key: record.originalKey, contentType: record.contentType, etag: "\"\(record.sha256)\"",
             cacheControl: "public, max-age=31536000, immutable")
+        response.headers[.contentDisposition] = Self.contentDisposition(record.filename)
+        return response
     }
 
     @Sendable func variant(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -136,9 +147,21 @@ struct ImagesController: Sendable {
         guard services.catalog.recipe(named: recipe) != nil else {
             throw APIError.from(IngestError.unknownRecipe(recipe, known: services.catalog.names))
         }
-        guard let record = try await services.metadata.restart(id: id, recipe: recipe, enqueuingInto: services.queue) else {
-            throw APIError.notFound("Image \(id)")
+        // Reprocessing adds a job: it passes the same admission as an upload.
+        do {
+            try await services.ingestor.gate.admit(1, queue: services.queue)
+        } catch let error as IngestError {
+            throw APIError.from(error)
         }
+        let restarted: ImageRecord?
+        do {
+            restarted = try await services.metadata.restart(id: id, recipe: recipe, enqueuingInto: services.queue)
+            await services.ingestor.gate.release(1)
+        } catch {
+            await services.ingestor.gate.release(1)
+            throw error
+        }
+        guard let record = restarted else { throw APIError.notFound("Image \(id)") }
         await services.doorbell.ring()
         await services.streamNotifier.notify(ImageEvent(id: id, status: .pending))
         var response = try ImageResource(record, links: services.links).response(from: request, context: context)

@@ -127,15 +127,17 @@ enum Stores {
     @Test(arguments: Stores.all.indices)
     func aKeyIsClaimedOnceCompletedOrReleased(_ index: Int) async throws {
         let (metadata, _) = try await Stores.all[index]()
-        #expect(try await metadata.claimIdempotencyKey("k1") == .claimed)
-        #expect(try await metadata.claimIdempotencyKey("k1") == .inProgress)
+        #expect(try await metadata.claimIdempotencyKey("k1", fingerprint: "f-k1") == .claimed)
+        #expect(try await metadata.claimIdempotencyKey("k1", fingerprint: "f-k1") == .inProgress)
         try await metadata.completeIdempotencyKey("k1", imageIDs: ["a", "b"])
-        #expect(try await metadata.claimIdempotencyKey("k1") == .completed(["a", "b"]))
-        #expect(try await metadata.claimIdempotencyKey("k2") == .claimed)
+        #expect(try await metadata.claimIdempotencyKey("k1", fingerprint: "f-k1") == .completed(["a", "b"]))
+        #expect(try await metadata.claimIdempotencyKey("k2", fingerprint: "f-k2") == .claimed)
         try await metadata.releaseIdempotencyKey("k2")
-        #expect(try await metadata.claimIdempotencyKey("k2") == .claimed, "a released key can be used again")
+        #expect(try await metadata.claimIdempotencyKey("k2", fingerprint: "f-k2") == .claimed, "a released key can be used again")
         try await metadata.releaseIdempotencyKey("k1")
-        #expect(try await metadata.claimIdempotencyKey("k1") == .completed(["a", "b"]), "a completed key is never released")
+        #expect(try await metadata.claimIdempotencyKey("k1", fingerprint: "f-k1") == .completed(["a", "b"]), "a completed key is never released")
+        #expect(try await metadata.claimIdempotencyKey("k1", fingerprint: "other") == .mismatch, "a key reused for another request")
+        #expect(try await metadata.claimIdempotencyKey("k2", fingerprint: "other") == .mismatch, "a key in progress reused for another request")
     }
 }
 

@@ -96,7 +96,15 @@ struct ServiceHarness {
     @Test func aDamagedSourceFailsAtOnceWithoutRetrying() async throws {
         let service = try await ServiceHarness()
         let photo = try ServiceHarness.photo()
-        let record = try await service.ingestor.ingest(Upload(filename: "cut.jpg", bytes: Array(photo.prefix(photo.count / 2))), recipe: "default")
+        // Uploads refuse a cut file now; an original that skipped that check (an S3 drop) still
+        // reaches the worker, stored here directly.
+        let cut = Array(photo.prefix(photo.count / 2))
+        await #expect(throws: IngestError.self) { try await service.ingestor.ingest(Upload(filename: "cut.jpg", bytes: cut), recipe: "default") }
+        let record = ImageRecord(
+            id: ImageID.generate(), filename: "cut.jpg", recipe: "default", contentType: "image/jpeg", bytes: cut.count,
+            sha256: ContentDigest.sha256Hex(cut), originalKey: "originals/cut/cut.jpg")
+        try await service.blobs.put(record.originalKey, bytes: cut, contentType: "image/jpeg")
+        try await service.store.insert(record, enqueuing: Job(imageID: record.id, recipe: "default", generation: record.generation), into: service.store)
         #expect(try await service.worker.processNext())
         let failed = try #require(try await service.store.record(id: record.id))
         #expect(failed.status == .failed && failed.attempts == 1)

@@ -52,8 +52,10 @@ public protocol MetadataStore: Sendable {
     /// Removes the record; returns it as it was, or nil when there was none.
     func delete(id: String) async throws -> ImageRecord?
 
-    /// Claims an `Idempotency-Key` before an upload is processed. Claims older than a day lapse.
-    func claimIdempotencyKey(_ key: String) async throws -> IdempotencyClaim
+    /// Claims an `Idempotency-Key` before an upload is processed, with the request's
+    /// fingerprint: a later claim with another fingerprint is a `mismatch`. Claims older than a
+    /// day lapse.
+    func claimIdempotencyKey(_ key: String, fingerprint: String) async throws -> IdempotencyClaim
 
     /// Records which images the claimed key's upload made.
     func completeIdempotencyKey(_ key: String, imageIDs: [String]) async throws
@@ -74,6 +76,8 @@ public enum IdempotencyClaim: Sendable, Equatable {
     case inProgress
     /// A request with this key already made these images.
     case completed([String])
+    /// The key was first used for a different request (another file, recipe or body).
+    case mismatch
 }
 
 extension MetadataStore {

@@ -12,17 +12,23 @@ public struct Upload: Sendable {
     }
 }
 
-/// Takes an upload into the pipeline: probe it under the limits, store the original durably,
+/// Takes uploads into the pipeline: probe each under the limits, store the original durably,
 /// then commit the PENDING record and its job together. Only after all of that does the caller
 /// answer the client. A failure at any step leaves neither a record nor an orphan blob.
+///
+/// The rules of one upload request live here, whatever its transport (HTTP body, S3 event):
+/// - every file is checked before any is stored, so one bad file refuses the whole request;
+/// - admission against the queue limit is atomic (`AdmissionGate`);
+/// - an `Idempotency-Key` replays the first request's images, refuses a different request
+///   with the same key, and never makes anything twice.
 public struct Ingestor: Sendable {
     public let blobs: any BlobStore
     public let metadata: any MetadataStore
     public let queue: any JobQueue
     public let catalog: RecipeCatalog
     public let limits: Limits
-    /// Uploads are refused with 503 while the queue holds more than this many jobs.
-    public let maxQueueDepth: Int
+    /// Uploads are refused with 503 while the queue holds this many jobs.
+    public let gate: AdmissionGate
     let pool: BlockingPool
 
     public init(
@@ -34,17 +40,65 @@ public struct Ingestor: Sendable {
         self.queue = queue
         self.catalog = catalog
         self.limits = limits
-        self.maxQueueDepth = maxQueueDepth
+        self.gate = AdmissionGate(maxDepth: maxQueueDepth)
         self.pool = pool
     }
 
-    /// Everything that can refuse an upload, checked without storing anything: the recipe, the
-    /// queue's depth, and the bytes under the limits (format, size and pixels, from the header).
-    @discardableResult
-    public func check(_ upload: Upload, recipe: String) async throws -> ImageHeader {
+    /// One file, no idempotency key.
+    public func ingest(_ upload: Upload, recipe: String) async throws -> ImageRecord {
+        try await ingest([upload], recipe: recipe, idempotencyKey: nil)[0]
+    }
+
+    /// Ingests the files of one request, all or none.
+    public func ingest(_ uploads: [Upload], recipe: String, idempotencyKey: String?) async throws -> [ImageRecord] {
         guard catalog.recipe(named: recipe) != nil else { throw IngestError.unknownRecipe(recipe, known: catalog.names) }
-        let depth = try await queue.depth()
-        guard depth < maxQueueDepth else { throw IngestError.queueFull(depth: depth) }
+        guard !uploads.isEmpty else { throw IngestError.noFiles }
+        // Hashing runs on the blocking pool: a 100 MB body takes a while.
+        let digests = try await pool.run { uploads.map { ContentDigest.sha256Hex($0.bytes) } }
+        if let key = idempotencyKey {
+            guard (1...255).contains(key.count) else { throw IngestError.badIdempotencyKey }
+            let fingerprint = ContentDigest.sha256Hex(Array(([recipe] + zip(uploads, digests).map { "\($1) \(DisplayName.normalise($0.filename))" }).joined(separator: "\n").utf8))
+            switch try await metadata.claimIdempotencyKey(key, fingerprint: fingerprint) {
+            case .claimed: break
+            case .inProgress: throw IngestError.idempotencyKeyInUse
+            case .mismatch: throw IngestError.idempotencyKeyReused
+            case .completed(let ids):
+                var records: [ImageRecord] = []
+                for id in ids { if let record = try await metadata.record(id: id) { records.append(record) } }
+                guard !records.isEmpty else { throw IngestError.idempotentResultDeleted }
+                return records
+            }
+        }
+        do {
+            var headers: [ImageHeader] = []
+            for upload in uploads { headers.append(try await check(upload)) }
+            try await gate.admit(uploads.count, queue: queue)
+            var records: [ImageRecord] = []
+            do {
+                for (upload, (header, digest)) in zip(uploads, zip(headers, digests)) {
+                    records.append(try await store(upload, recipe: recipe, header: header, sha256: digest))
+                }
+            } catch {
+                await gate.release(uploads.count)
+                for record in records {
+                    _ = try? await metadata.delete(id: record.id)
+                    for prefix in BlobKeys.prefixes(id: record.id) { try? await blobs.delete(prefix: prefix) }
+                }
+                throw error
+            }
+            await gate.release(uploads.count)
+            if let key = idempotencyKey { try await metadata.completeIdempotencyKey(key, imageIDs: records.map(\.id)) }
+            return records
+        } catch {
+            if let key = idempotencyKey { try? await metadata.releaseIdempotencyKey(key) }
+            throw error
+        }
+    }
+
+    /// The bytes under the limits (format, size and pixels, from the header, and whole), without
+    /// storing anything.
+    @discardableResult
+    public func check(_ upload: Upload) async throws -> ImageHeader {
         let limits = self.limits
         let bytes = upload.bytes
         do {
@@ -54,22 +108,16 @@ public struct Ingestor: Sendable {
         }
     }
 
-    /// `check`, then `store`.
-    public func ingest(_ upload: Upload, recipe: String) async throws -> ImageRecord {
-        try await store(upload, recipe: recipe, header: try await check(upload, recipe: recipe))
-    }
-
-    /// Stores an upload that `check` accepted, with the header `check` returned: the original
-    /// durably, then the record and its job together.
-    public func store(_ upload: Upload, recipe: String, header: ImageHeader) async throws -> ImageRecord {
+    /// Stores a checked upload: the original durably, then the record and its job together.
+    func store(_ upload: Upload, recipe: String, header: ImageHeader, sha256: String) async throws -> ImageRecord {
         let bytes = upload.bytes
         let id = ImageID.generate()
         let key = BlobKeys.original(id: id, filename: upload.filename)
         let contentType = header.format.contentType
         try await blobs.put(key, bytes: bytes, contentType: contentType)
         var record = ImageRecord(
-            id: id, filename: String(upload.filename.prefix(255)), recipe: recipe, contentType: contentType, bytes: bytes.count,
-            sha256: ContentDigest.sha256Hex(bytes), originalKey: key)
+            id: id, filename: DisplayName.normalise(upload.filename), recipe: recipe, contentType: contentType, bytes: bytes.count,
+            sha256: sha256, originalKey: key)
         record.width = header.orientedWidth
         record.height = header.orientedHeight
         record.format = header.format.rawValue

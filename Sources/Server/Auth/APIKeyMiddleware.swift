@@ -12,14 +12,15 @@ struct APIKeyMiddleware: RouterMiddleware {
     let signer: URLSigner
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            keys.contains(where: { constantTimeEqual($0, String(header.dropFirst(7))) })
+        // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` are `Bearer`.
+        if let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer ",
+            keys.contains(where: { constantTimeEqual($0, header.dropFirst(7).trimmingCharacters(in: .whitespaces)) })
         {
             return try await next(request, context)
         }
         let path = request.uri.path
         let query = request.uri.queryParameters
-        if request.method == .get, path.contains("/original") || path.contains("/variants/"),
+        if request.method == .get || request.method == .head, path.contains("/original") || path.contains("/variants/"),
             signer.verify(path: path, expires: query["expires"].map(String.init), signature: query["signature"].map(String.init))
         {
             return try await next(request, context)

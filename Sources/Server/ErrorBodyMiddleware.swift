@@ -1,0 +1,47 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Every answer gets `X-Content-Type-Options: nosniff`, and every error a JSON body: the
+/// framework's own errors (a 413 from the body limit, a 404 for an unknown route) and anything
+/// unexpected, which is logged with its detail and answered 500 with a message a person can
+/// quote.
+struct ErrorBodyMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as APIError {
+            response = try error.response(from: request, context: context)
+        } catch let error as HTTPError {
+            response = try Self.apiError(error).response(from: request, context: context)
+        } catch let error as HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        } catch {
+            context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
+            response = try APIError(
+                .internalServerError, code: "internal_error",
+                message: "The server could not answer this request (request id \(context.id)); the cause is in its log."
+            ).response(from: request, context: context)
+        }
+        response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        return response
+    }
+
+    /// The framework's errors in Darkroom's shape, keeping their status and headers.
+    static func apiError(_ error: HTTPError) -> APIError {
+        let code: String =
+            switch error.status {
+            case .contentTooLarge: "file_too_large"
+            case .notFound: "not_found"
+            case .methodNotAllowed: "method_not_allowed"
+            case .badRequest: "bad_request"
+            default: "http_\(error.status.code)"
+            }
+        var api = APIError(error.status, code: code, message: error.body ?? error.status.reasonPhrase)
+        for field in error.headers { api.headers.append(field) }
+        return api
+    }
+}
