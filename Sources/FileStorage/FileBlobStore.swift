@@ -40,10 +40,27 @@ public struct FileBlobStore: BlobStore {
             let folder = prefix.hasSuffix("/") ? prefix : (prefix as NSString).deletingLastPathComponent + "/"
             let folderURL = root.appendingPathComponent(folder)
             guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folderURL.path) else { return }
+            // A worker may be writing into the folder at this moment: an entry that vanished is
+            // already gone, and a folder that gained a file is emptied again.
             for entry in entries where (folder + entry).hasPrefix(prefix) {
-                try FileManager.default.removeItem(at: folderURL.appendingPathComponent(entry))
+                Self.remove(folderURL.appendingPathComponent(entry))
             }
-            if prefix.hasSuffix("/") { try? FileManager.default.removeItem(at: folderURL) }
+            if prefix.hasSuffix("/") { Self.remove(folderURL) }
+            let leftover = entries.filter { (folder + $0).hasPrefix(prefix) }.map { folderURL.appendingPathComponent($0) }
+                .filter { FileManager.default.fileExists(atPath: $0.path) }
+            guard leftover.isEmpty else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: leftover[0].path]) }
+        }
+    }
+
+    /// Removes a file or folder; a missing one is fine, and a folder still filling is tried again.
+    private static func remove(_ url: URL) {
+        for _ in 0..<3 {
+            do {
+                try FileManager.default.removeItem(at: url)
+                return
+            } catch {
+                if !FileManager.default.fileExists(atPath: url.path) { return }
+            }
         }
     }
 

@@ -44,7 +44,9 @@ public func buildApplication(_ components: ServiceComponents, logger: Logger = L
     let limit = configuration.maxRequestBytes
     return Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ContinueHandler(maxBodyBytes: limit)])),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [ContinueHandler(maxBodyBytes: limit)], idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "darkroom"),
         services: services,
         logger: logger

@@ -29,6 +29,15 @@ struct ImagesController: Sendable {
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             throw APIError(.contentTooLarge, code: "file_too_large", message: Self.tooLarge(declared, files: services.configuration.limits.maxFileBytes))
         }
+        let reservation = request.headers[.contentLength].flatMap(Int.init) ?? limit
+        guard services.bodyBudget.reserve(reservation) else {
+            var busy = APIError(
+                .serviceUnavailable, code: "too_many_uploads",
+                message: "The server is receiving too many uploads at once (\(services.bodyBudget.capacity) bytes in flight); try again shortly.")
+            busy.headers[.retryAfter] = "2"
+            throw busy
+        }
+        defer { services.bodyBudget.release(reservation) }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: limit)
@@ -69,8 +78,7 @@ struct ImagesController: Sendable {
     /// A GET's answer with its body dropped and its length kept, for HEAD.
     static func headOnly(_ response: Response) async throws -> Response {
         var head = response
-        if let length = response.body.contentLength { head.headers[.contentLength] = String(length) }
-        head.body = .init()
+        head.body = ResponseBody(contentLength: response.body.contentLength) { writer in try await writer.finish(nil) }
         return head
     }
 
@@ -115,6 +123,8 @@ struct ImagesController: Sendable {
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try imageID(context)
         guard let record = try await services.metadata.delete(id: id) else { throw APIError.notFound("Image \(id)") }
+        // The record is gone, so a worker still on it writes nothing more and removes what it
+        // wrote; the files already stored go now.
         for prefix in BlobKeys.prefixes(id: record.id) { try await services.blobs.delete(prefix: prefix) }
         await services.streamNotifier.notify(ImageEvent(id: id, status: record.status, error: "deleted"))
         return Response(status: .noContent)
@@ -162,6 +172,8 @@ struct ImagesController: Sendable {
             throw error
         }
         guard let record = restarted else { throw APIError.notFound("Image \(id)") }
+        // The previous generation's files belong to no record now.
+        for variant in existing.variants where variant.key.hasPrefix("variants/") { try await services.blobs.delete(prefix: variant.key) }
         await services.doorbell.ring()
         await services.streamNotifier.notify(ImageEvent(id: id, status: .pending))
         var response = try ImageResource(record, links: services.links).response(from: request, context: context)

@@ -12,7 +12,7 @@ extension ServerConfiguration {
     /// Every key, for the README and for `--help`.
     public static let keys = [
         "host", "port", "data", "workers.enabled", "workers.count", "queue.maxDepth", "recipes", "limits.maxPixels", "limits.maxBytes",
-        "limits.maxFrames", "limits.formats", "worker.visibilitySeconds", "worker.maxAttempts", "worker.isolation", "auth.apiKeys", "auth.signingKey",
+        "limits.maxFrames", "limits.formats", "worker.visibilitySeconds", "worker.maxAttempts", "worker.isolation", "server.idleTimeoutSeconds", "server.maxBodyBytesInFlight", "auth.apiKeys", "auth.signingKey",
         "auth.signedUrlSeconds", "webhooks.urls", "webhooks.secret", "webhooks.maxAttempts", "storage", "metadata", "queue.url", "notify",
         "s3.serverSideEncryption", "s3.presignedLinks", "dynamodb.createTable", "events.queue", "events.input", "events.output", "events.recipe",
     ]
@@ -60,6 +60,8 @@ extension ServerConfiguration {
         }
         c.worker.visibility = .seconds(try reader.int("worker.visibilitySeconds") ?? 120)
         c.worker.retry.maxAttempts = try reader.int("worker.maxAttempts") ?? c.worker.retry.maxAttempts
+        c.idleTimeoutSeconds = try reader.int("server.idleTimeoutSeconds") ?? c.idleTimeoutSeconds
+        c.maxBodyBytesInFlight = try reader.int("server.maxBodyBytesInFlight")
         if let isolation = reader.string("worker.isolation") {
             guard let value = RenderIsolationMode(rawValue: isolation.lowercased()) else {
                 throw ConfigurationError("worker.isolation must be 'process' or 'none', not '\(isolation)'")
@@ -103,6 +105,12 @@ extension ServerConfiguration {
         }
         guard !limits.allowedFormats.isEmpty else { throw ConfigurationError("limits.formats must name at least one format") }
         guard worker.retry.maxAttempts >= 1 else { throw ConfigurationError("worker.maxAttempts must be at least 1") }
+        guard (1...3600).contains(idleTimeoutSeconds) else {
+            throw ConfigurationError("server.idleTimeoutSeconds must be between 1 and 3600, not \(idleTimeoutSeconds)")
+        }
+        if let budget = maxBodyBytesInFlight, budget < 1 {
+            throw ConfigurationError("server.maxBodyBytesInFlight must be a positive number of bytes, not \(budget)")
+        }
         guard !dataDirectory.isEmpty else { throw ConfigurationError("data must name a directory") }
         guard apiKeys.allSatisfy({ $0.count >= 16 }) else { throw ConfigurationError("auth.apiKeys: every key must be at least 16 characters") }
         guard signedURLSeconds > 0 else { throw ConfigurationError("auth.signedUrlSeconds must be positive") }

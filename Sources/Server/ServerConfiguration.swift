@@ -25,6 +25,13 @@ public struct ServerConfiguration: Sendable {
     /// How long a signed URL stays valid.
     public var signedURLSeconds = 3600
     public var worker = WorkerSettings()
+    /// A connection that sends nothing for this long (while its request headers or body are
+    /// arriving, or between keep-alive requests) is closed. Answers in progress, such as the
+    /// event stream, are never cut.
+    public var idleTimeoutSeconds = 30
+    /// Request bodies held in memory at once, across all uploads; past it, uploads get 503.
+    /// Defaults to four uploads at the largest allowed size.
+    public var maxBodyBytesInFlight: Int?
     /// Where image work runs: `process` (the default) in supervised child processes, so that a
     /// libvips abort costs one image; `none` on a thread pool inside this process.
     public var isolation = RenderIsolationMode.process
@@ -58,6 +65,9 @@ public struct ServerConfiguration: Sendable {
 
     /// The largest request body accepted: one file at the limit, plus room for multipart framing.
     public var maxRequestBytes: Int { limits.maxFileBytes + 1024 * 1024 }
+
+    /// `maxBodyBytesInFlight`, or its default.
+    public var bodyBudgetBytes: Int { maxBodyBytesInFlight ?? 4 * maxRequestBytes }
 }
 
 /// Where a service runs its image work.

@@ -31,6 +31,8 @@ public struct ServiceComponents: Sendable {
     /// Signed POSTs for finished images, when webhook URLs are configured.
     public let webhooks: WebhookNotifier?
     let metrics: ServiceMetrics
+    /// Request bodies held in memory at once.
+    let bodyBudget: BodyBudget
     let pool: BlockingPool
     /// Where workers render: child processes, or `pool`.
     public let renderer: any Renderer
@@ -62,6 +64,7 @@ public struct ServiceComponents: Sendable {
         }
         doorbell = Doorbell()
         metrics = ServiceMetrics()
+        bodyBudget = BodyBudget(capacity: configuration.bodyBudgetBytes)
         if configuration.apiKeys.isEmpty {
             signer = nil
         } else {

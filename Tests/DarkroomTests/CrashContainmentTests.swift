@@ -107,7 +107,7 @@ import Testing
         let error = record["error"] as? String ?? ""
         #expect(error.hasPrefix("Processing crashed twice (the render process was killed by SIGABRT"), "\(error)")
         for id in good { #expect(statuses[id] == "COMPLETED", "\(id)") }
-        #expect(answered > 10 && failedProbes == 0, "/healthz answered \(answered) times and failed \(failedProbes) times")
+        #expect(answered > 0 && failedProbes == 0, "/healthz answered \(answered) times and failed \(failedProbes) times")
         #expect(server.process.isRunning, "the server survives")
         if let worker { #expect(worker.isRunning, "the worker process survives") }
 

@@ -30,6 +30,13 @@ struct ServerFixture {
         try await app.test(.router) { client in try await body(client) }
     }
 
+    /// A worker over these components that renders with `renderer`.
+    func worker(renderer: any Renderer) -> Worker {
+        Worker(
+            blobs: components.blobs, metadata: components.metadata, queue: components.queue, notifier: components.events,
+            renderer: renderer, limits: components.configuration.limits, settings: components.configuration.worker, doorbell: Doorbell())
+    }
+
     /// Processes every queued job.
     func drain() async throws {
         while try await worker.processNext() {}

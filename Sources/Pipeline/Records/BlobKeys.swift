@@ -6,8 +6,11 @@ public enum BlobKeys {
         "originals/\(id)/\(safeName(filename))"
     }
 
-    public static func variant(id: String, name: String, fileExtension: String) -> String {
-        "variants/\(id)/\(name).\(fileExtension)"
+    /// A variant of one generation of an image. The first generation's keys are
+    /// `variants/<id>/<name>.<ext>`; a reprocessed image's are `variants/<id>/r<generation>/…`, so
+    /// a late writer from an older generation can never overwrite, or clean up, a newer one's.
+    public static func variant(id: String, generation: Int = 1, name: String, fileExtension: String) -> String {
+        generation <= 1 ? "variants/\(id)/\(name).\(fileExtension)" : "variants/\(id)/r\(generation)/\(name).\(fileExtension)"
     }
 
     /// Every blob of an image shares one of these prefixes.

@@ -84,14 +84,19 @@ public struct Worker: Sendable {
                 return .skipped
             }
             await notifier.notify(ImageEvent(id: job.imageID, status: .processing))
-            let result = try await render(record, recipe: job.recipe)
+            let result = try await render(record, generation: job.generation, recipe: job.recipe)
             if try await metadata.complete(id: job.imageID, generation: job.generation, with: result) {
                 await notifier.notify(ImageEvent(id: job.imageID, status: .completed, variants: result.variants))
+            } else {
+                try await discardIfOrphaned(result.variants, job: job)
             }
             try await queue.acknowledge(lease)
             return .completed
         } catch let error as ImagingError where error.isClientError {
             return (try? await giveUp(lease, error: error.message)) ?? .retried
+        } catch is JobSuperseded {
+            try? await queue.acknowledge(lease)  // deleted or reprocessed mid-render: nothing to write
+            return .skipped
         } catch let error as PermanentJobError {
             return (try? await giveUp(lease, error: error.message)) ?? .retried
         } catch let error as RenderError where error.isPermanent {
@@ -108,8 +113,17 @@ public struct Worker: Sendable {
         }
     }
 
+    /// Removes variants just written for a record that was deleted, or moved to another
+    /// generation, while they were made: nothing stays behind for an image that no longer
+    /// exists. Keys are per generation, so this never touches a live generation's files.
+    private func discardIfOrphaned(_ variants: [VariantRecord], job: Job) async throws {
+        let current = try await metadata.record(id: job.imageID)
+        guard current == nil || current?.generation != job.generation else { return }
+        for variant in variants { try await blobs.delete(prefix: variant.key) }
+    }
+
     /// Runs the recipe on the stored original and stores every variant.
-    private func render(_ record: ImageRecord, recipe name: String) async throws -> CompletedImage {
+    private func render(_ record: ImageRecord, generation: Int, recipe name: String) async throws -> CompletedImage {
         // An original that arrived by S3 event was never checked on upload: refuse it before
         // downloading it.
         guard record.bytes <= maxFileBytes else {
@@ -122,9 +136,14 @@ public struct Worker: Sendable {
         let variants = result.variants.map { variant in
             let image = variant.image
             return VariantRecord(
-                name: variant.name, key: BlobKeys.variant(id: record.id, name: variant.name, fileExtension: image.format.fileExtension),
+                name: variant.name,
+                key: BlobKeys.variant(id: record.id, generation: generation, name: variant.name, fileExtension: image.format.fileExtension),
                 width: image.width, height: image.height, bytes: image.bytes.count, format: image.format.rawValue,
                 contentType: image.format.contentType)
+        }
+        // Rendering takes a while: if the image was deleted or reprocessed meanwhile, write nothing.
+        guard let current = try await metadata.record(id: record.id), current.generation == generation else {
+            throw JobSuperseded()
         }
         // The variants are stored at once: on S3 that is one round trip instead of one per variant.
         let blobs = self.blobs
@@ -158,6 +177,9 @@ public enum JobOutcome: String, Sendable, CaseIterable {
 public protocol WorkerObserver: Sendable {
     func jobFinished(outcome: JobOutcome, duration: Duration)
 }
+
+/// The image was deleted or reprocessed while its job ran.
+struct JobSuperseded: Error {}
 
 /// A failure that retrying cannot fix.
 struct PermanentJobError: Error {
