@@ -11,7 +11,7 @@ public func buildApplication(_ components: ServiceComponents, logger: Logger = L
     AppRequestContext.uploadLimit = configuration.maxRequestBytes
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
-    router.add(middleware: ErrorBodyMiddleware())
+    router.add(middleware: ErrorBodyMiddleware(routes: DocumentedRoutes(document: DocumentedRoutes.servedDocument)))
     router.add(middleware: MetricsMiddleware(metrics: components.metrics))
     HealthController(services: components).addRoutes(to: router)
     router.get("metrics") { _, _ in
@@ -21,10 +21,8 @@ public func buildApplication(_ components: ServiceComponents, logger: Logger = L
             body: .init(byteBuffer: ByteBuffer(string: components.metrics.render(queueDepth: depth))))
     }
     router.get("openapi.yaml") { _, _ in
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"), let text = try? String(contentsOf: url, encoding: .utf8)
-        else {
-            throw APIError.notFound("The OpenAPI document")
-        }
+        let text = DocumentedRoutes.servedDocument
+        guard !text.isEmpty else { throw APIError.notFound("The OpenAPI document") }
         return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
     WebUIController().addRoutes(to: router)

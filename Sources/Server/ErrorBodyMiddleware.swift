@@ -8,6 +8,7 @@ import Logging
 /// quote.
 struct ErrorBodyMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    let routes: DocumentedRoutes
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
@@ -15,6 +16,17 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as APIError {
             response = try error.response(from: request, context: context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // A documented path with a method it does not take is a 405, with the methods it does.
+            if let methods = routes.methods(for: request.uri.path), !methods.isEmpty {
+                var api = APIError(
+                    .methodNotAllowed, code: "method_not_allowed",
+                    message: "\(request.method.rawValue) is not allowed here; use \(methods.joined(separator: ", ")).")
+                api.headers[.allow] = methods.joined(separator: ", ")
+                response = try api.response(from: request, context: context)
+            } else {
+                response = try Self.apiError(error).response(from: request, context: context)
+            }
         } catch let error as HTTPError {
             response = try Self.apiError(error).response(from: request, context: context)
         } catch let error as HTTPResponseError {

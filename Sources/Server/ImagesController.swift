@@ -203,6 +203,11 @@ struct ImagesController: Sendable {
     }
 
     private func blobResponse(_ request: Request, key: String, contentType: String, etag: String, cacheControl: String) async throws -> Response {
+        // A signed URL's expiry is unix seconds; anything else is a malformed link, with or without API keys.
+        let expiries = request.uri.queryParameters.getAll("expires")
+        guard expiries.count <= 1, expiries.allSatisfy({ Int($0) != nil }) else {
+            throw APIError.badRequest("expires must be one whole number of unix seconds, as a signed URL carries it.")
+        }
         var headers: HTTPFields = [.eTag: etag, .cacheControl: cacheControl]
         if let match = request.headers[.ifNoneMatch],
             match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" })
