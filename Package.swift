@@ -38,7 +38,10 @@ let package = Package(
         // The domain: recipes, variants, operations, and running a recipe on one source.
         .target(
             name: "Pipeline",
-            dependencies: ["Imaging", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "Imaging", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Image work in supervised child processes, so a libvips abort costs one image.
         .target(name: "RenderIsolation", dependencies: ["Pipeline", "Imaging", .product(name: "Logging", package: "swift-log")]),
@@ -95,7 +98,11 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImagingFixtures"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "ImagingFixtures"]),
         .testTarget(name: "DarkroomTests", dependencies: ["Pipeline", "Imaging", "darkroom"]),
-        .testTarget(name: "BackendTests", dependencies: ["Pipeline", "Imaging", "FileStorage", "SQLiteBackend", "AWSBackends", "AWSSigning"]),
+        .testTarget(
+            name: "BackendTests",
+            dependencies: [
+                "Pipeline", "Imaging", "FileStorage", "SQLiteBackend", "AWSBackends", "AWSSigning", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"]),
         .testTarget(
             name: "ServerTests",

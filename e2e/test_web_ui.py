@@ -203,7 +203,7 @@ def test_an_oversized_file_shows_the_servers_limit(tmp_path, driver, photos):
         open_page(driver, process.url)
         upload_through_file_input(driver, photos[:1])
         row = wait_for("the upload to fail", lambda: driver.find_element(By.CSS_SELECTOR, "#uploads li.upload[data-state='failed']"))
-        assert "the limit is" in row.find_element(By.CSS_SELECTOR, ".upload-message").text
+        assert "files may be at most 1000000 bytes" in row.find_element(By.CSS_SELECTOR, ".upload-message").text
         assert process.api("GET", "/api/images")[1]["images"] == []
     finally:
         process.stop()

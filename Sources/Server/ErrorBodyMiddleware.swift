@@ -39,7 +39,14 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             ).response(from: request, context: context)
         }
         response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        return response
+        return request.method == .head ? Self.headOnly(response) : response
+    }
+
+    /// An answer with its body dropped and its length kept, for HEAD.
+    static func headOnly(_ response: Response) -> Response {
+        var head = response
+        head.body = ResponseBody(contentLength: response.body.contentLength) { writer in try await writer.finish(nil) }
+        return head
     }
 
     /// The framework's errors in Darkroom's shape, keeping their status and headers.

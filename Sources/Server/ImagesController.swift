@@ -13,9 +13,9 @@ struct ImagesController: Sendable {
         group.get("images", use: list)
         group.get("images/{id}", use: show)
         // HEAD answers as GET does, without the body.
-        group.head("images/{id}", use: { try await Self.headOnly(try await show($0, context: $1).response(from: $0, context: $1)) })
-        group.head("images/{id}/original", use: { try await Self.headOnly(try await original($0, context: $1)) })
-        group.head("images/{id}/variants/{name}", use: { try await Self.headOnly(try await variant($0, context: $1)) })
+        group.head("images/{id}", use: { try await ErrorBodyMiddleware.headOnly(try await show($0, context: $1).response(from: $0, context: $1)) })
+        group.head("images/{id}/original", use: { try await ErrorBodyMiddleware.headOnly(try await original($0, context: $1)) })
+        group.head("images/{id}/variants/{name}", use: { try await ErrorBodyMiddleware.headOnly(try await variant($0, context: $1)) })
         group.delete("images/{id}", use: delete)
         group.get("images/{id}/original", use: original)
         group.get("images/{id}/variants/{name}", use: variant)
@@ -63,7 +63,9 @@ struct ImagesController: Sendable {
     /// multipart framing).
     static func tooLarge(_ declared: Int?, files limit: Int) -> String {
         let size = declared.map { "The upload is \($0) bytes" } ?? "The upload is too large"
-        return "\(size); files may be at most \(limit) bytes (\(limit / 1_048_576) MiB)."
+        let mebibytes = Double(limit) / 1_048_576
+        let readable = mebibytes >= 1 ? " (\(mebibytes.rounded() == mebibytes ? String(Int(mebibytes)) : String(format: "%.1f", mebibytes)) MiB)" : ""
+        return "\(size); files may be at most \(limit) bytes\(readable)."
     }
 
     /// `inline` with the display name: an ASCII fallback, and the exact name in RFC 8187's
@@ -75,12 +77,6 @@ struct ImagesController: Sendable {
         return "inline; filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
     }
 
-    /// A GET's answer with its body dropped and its length kept, for HEAD.
-    static func headOnly(_ response: Response) async throws -> Response {
-        var head = response
-        head.body = ResponseBody(contentLength: response.body.contentLength) { writer in try await writer.finish(nil) }
-        return head
-    }
 
     /// 202 with the image object (and its Location), or `{"images": [...]}` for several.
     private func accepted(_ records: [ImageRecord], request: Request, context: AppRequestContext) throws -> Response {

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Logging
 import Testing
 
 @testable import FileStorage
@@ -16,6 +17,8 @@ struct ServiceHarness {
     let worker: Worker
     let pool = BlockingPool(threads: 2)
 
+    let log = CapturedLog()
+
     init(maxAttempts: Int = 3, maxQueueDepth: Int = 1000, visibility: Duration = .seconds(60), catalog: RecipeCatalog = .builtIn) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(UUID().uuidString)")
         store = try await SQLiteStore(path: root.path + ".sqlite")
@@ -26,7 +29,7 @@ struct ServiceHarness {
             blobs: blobs, metadata: store, queue: store, notifier: events,
             renderer: try InProcessRenderer(catalog: catalog, limits: .default, pool: pool), limits: .default,
             settings: WorkerSettings(visibility: visibility, retry: RetryPolicy(maxAttempts: maxAttempts, firstDelay: .milliseconds(10))),
-            doorbell: Doorbell())
+            doorbell: Doorbell(), logger: Logger(label: "test.worker", factory: { [log] _ in log }))
     }
 
     static func photo(width: Int = 900, height: Int = 600) throws -> [UInt8] {
@@ -40,7 +43,40 @@ struct ServiceHarness {
     }
 }
 
+/// Log lines kept for a test to read.
+///
+/// `@unchecked Sendable`: `lines` is only touched with `lock` held; the rest is set once.
+final class CapturedLog: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        lock.withLock { lines.append("\(event.level) \(event.message) \(fields)") }
+    }
+
+    var text: String { lock.withLock { lines.joined(separator: "\n") } }
+}
+
 @Suite struct ServiceTests {
+    @Test func aFailedJobIsLoggedWithItsImageAndTheCause() async throws {
+        let service = try await ServiceHarness()
+        let record = try await service.ingestor.ingest(Upload(filename: "a.jpg", bytes: try ServiceHarness.photo()), recipe: "default")
+        try await service.blobs.delete(prefix: "originals/\(record.id)/")
+        #expect(try await service.worker.processNext())
+        #expect(try await service.store.record(id: record.id)?.status == .failed)
+        let log = service.log.text
+        #expect(log.contains("error image failed"), "\(log)")
+        #expect(log.contains("image=\(record.id)") && log.contains("attempt=1") && log.contains("missing from storage"), "\(log)")
+    }
+
     @Test func anUploadIsStoredRecordedProcessedAndAnnounced() async throws {
         let service = try await ServiceHarness()
         let stream = service.events.subscribe()
@@ -127,12 +163,13 @@ struct ServiceHarness {
     }
 
     @Test func aCrashedWorkersJobComesBackAndCompletes() async throws {
-        let service = try await ServiceHarness(visibility: .milliseconds(200))
+        // Leases long enough that a loaded machine cannot let the first one lapse early.
+        let service = try await ServiceHarness(visibility: .milliseconds(1500))
         let record = try await service.ingestor.ingest(
             Upload(filename: "a.jpg", bytes: try ServiceHarness.photo(width: 300, height: 200)), recipe: "grayscale")
-        _ = try #require(try await service.store.lease(for: .milliseconds(200)))  // the worker that dies
+        _ = try #require(try await service.store.lease(for: .milliseconds(1500)))  // the worker that dies
         #expect(try await service.worker.processNext() == false)
-        try await Task.sleep(for: .milliseconds(300))
+        try await Task.sleep(for: .milliseconds(1700))
         #expect(try await service.worker.processNext())
         let done = try #require(try await service.store.record(id: record.id))
         #expect(done.status == .completed && done.attempts == 2 && done.variants.map(\.name) == ["grayscale"])

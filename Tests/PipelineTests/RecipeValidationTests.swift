@@ -43,6 +43,15 @@ import Testing
             variant("format: jpeg\noperations:\n  - rotate: {degrees: 45}"), field: "operations[0].rotate.degrees", containing: "multiple of 90")
     }
 
+    /// A value a recipe accepts is one every image accepts: the parser and the operation share
+    /// one rule (sharpen once passed the recipe check up to 100, then failed every image above 10).
+    @Test func sharpenIsRefusedWhenTheRecipeLoadsNotWhenImagesRun() throws {
+        try expectError(
+            variant("format: jpeg\noperations:\n  - sharpen: {sigma: 20}"), field: "operations[0].sharpen.sigma", containing: "between 0.3 and 10")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - pixelate: {block: 1}"), field: "operations[0].pixelate.block", containing: "between 2 and 4096")
+    }
+
     @Test func unknownParameter() throws {
         try expectError(
             variant("format: jpeg\noperations:\n  - resize: {widht: 100}"), field: "operations[0].resize.widht", containing: "unknown field 'widht'")

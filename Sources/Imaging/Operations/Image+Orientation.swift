@@ -14,7 +14,7 @@ extension Image {
 
     /// Rotates clockwise by a multiple of 90 degrees.
     public func rotated(degrees: Int) throws -> Image {
-        guard degrees % 90 == 0 else { throw ImagingError.invalidArgument("rotation must be a multiple of 90 degrees, not \(degrees)") }
+        try OperationRules.checkRotation(degrees: degrees)
         let quarterTurns = ((degrees / 90) % 4 + 4) % 4
         if quarterTurns == 0 { return self }
         return try derive("rotate") { dr_rot($0, Int32(quarterTurns)) }

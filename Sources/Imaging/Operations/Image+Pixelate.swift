@@ -6,7 +6,7 @@ extension Image {
     /// the average of the pixels it covers. Partial blocks at the right and bottom edges
     /// average their own pixels with the last row or column repeated.
     public func pixelated(block: Int) throws -> Image {
-        guard block >= 2, block <= 4096 else { throw ImagingError.invalidArgument("pixelate block must be between 2 and 4096 pixels, not \(block)") }
+        try OperationRules.checkPixelate(block: block)
         let paddedW = (width + block - 1) / block * block
         let paddedH = (height + block - 1) / block * block
         var image = self
@@ -20,7 +20,7 @@ extension Image {
 
     /// The seed system's pixelation: the whole image squeezed into a tiny `size`×`size` square.
     public func pixelated(toSize size: Int) throws -> Image {
-        guard size >= 1, size <= 1024 else { throw ImagingError.invalidArgument("pixelate size must be between 1 and 1024 pixels, not \(size)") }
+        try OperationRules.checkPixelate(size: size)
         return try resized(Resize(width: size, height: size, fit: .fill))
     }
 }

@@ -7,8 +7,8 @@ extension Operation: Decodable {
         (["crop"], parseCrop),
         (["grayscale", "greyscale"], parseGrayscale),
         (["pixelate"], parsePixelate),
-        (["blur"], { try .blur(sigma: parseSigma($0, default: 2)) }),
-        (["sharpen"], { try .sharpen(sigma: parseSigma($0, default: 1)) }),
+        (["blur"], { try .blur(sigma: parseSigma($0, default: 2, rule: OperationRules.checkBlur)) }),
+        (["sharpen"], { try .sharpen(sigma: parseSigma($0, default: 1, rule: OperationRules.checkSharpen)) }),
         (["rotate"], parseRotate),
         (["flip"], parseFlip),
         (["watermark"], parseWatermark),
@@ -89,10 +89,10 @@ extension Operation: Decodable {
         let c = try d.strictContainer(allowed: ["block", "size"])
         switch (try c.optional(Int.self, "block"), try c.optional(Int.self, "size")) {
         case (let block?, nil):
-            guard (2...4096).contains(block) else { throw c.invalid("block", "must be between 2 and 4096 pixels, not \(block)") }
+            try c.checked("block") { try OperationRules.checkPixelate(block: block) }
             return .pixelate(block: block)
         case (nil, let size?):
-            guard (1...1024).contains(size) else { throw c.invalid("size", "must be between 1 and 1024 pixels, not \(size)") }
+            try c.checked("size") { try OperationRules.checkPixelate(size: size) }
             return .pixelateTo(size: size)
         default:
             throw DecodingError.dataCorrupted(
@@ -100,17 +100,17 @@ extension Operation: Decodable {
         }
     }
 
-    private static func parseSigma(_ d: Decoder, default value: Double) throws -> Double {
+    private static func parseSigma(_ d: Decoder, default value: Double, rule: (Double) throws -> Void) throws -> Double {
         let c = try d.strictContainer(allowed: ["sigma"])
         let sigma = try c.optional(Double.self, "sigma") ?? value
-        guard sigma >= 0.3, sigma <= 100 else { throw c.invalid("sigma", "must be between 0.3 and 100, not \(sigma)") }
+        try c.checked("sigma") { try rule(sigma) }
         return sigma
     }
 
     private static func parseRotate(_ d: Decoder) throws -> Operation {
         let c = try d.strictContainer(allowed: ["degrees"])
         let degrees = try c.required(Int.self, "degrees")
-        guard degrees % 90 == 0 else { throw c.invalid("degrees", "must be a multiple of 90, not \(degrees)") }
+        try c.checked("degrees") { try OperationRules.checkRotation(degrees: degrees) }
         return .rotate(degrees: degrees)
     }
 

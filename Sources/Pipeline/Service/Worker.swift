@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Logging
 
 /// Settings for the workers of one process.
 public struct WorkerSettings: Sendable {
@@ -32,13 +33,17 @@ public struct Worker: Sendable {
     let settings: WorkerSettings
     let doorbell: Doorbell
     let observer: (any WorkerObserver)?
+    /// Every retry and give-up is logged with the image id, the attempt and the cause.
+    let logger: Logger
     /// The largest original a worker will fetch.
     let maxFileBytes: Int
 
     public init(
         blobs: any BlobStore, metadata: any MetadataStore, queue: any JobQueue, notifier: any Notifier, renderer: any Renderer,
-        limits: Limits, settings: WorkerSettings, doorbell: Doorbell, observer: (any WorkerObserver)? = nil
+        limits: Limits, settings: WorkerSettings, doorbell: Doorbell, observer: (any WorkerObserver)? = nil,
+        logger: Logger = Logger(label: "darkroom.worker")
     ) {
+        self.logger = logger
         self.blobs = blobs
         self.metadata = metadata
         self.queue = queue
@@ -52,9 +57,19 @@ public struct Worker: Sendable {
 
     /// Works until the task is cancelled. A cancelled worker finishes the job it holds.
     public func run() async {
+        var outage = 0
         while !Task.isCancelled {
-            let worked = (try? await processNext()) ?? false
-            if !worked { await doorbell.wait(upTo: settings.idlePoll) }
+            do {
+                let worked = try await processNext()
+                outage = 0
+                if !worked { await doorbell.wait(upTo: settings.idlePoll) }
+            } catch {
+                // The queue or the database is unreachable: say so, and back off up to 30 s.
+                outage += 1
+                let wait = min(30.0, 0.25 * pow(2, Double(min(outage, 8))))
+                logger.error("the job queue is unreachable", metadata: ["error": "\(error)", "retry_in_s": "\(wait)"])
+                try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+            }
         }
     }
 
@@ -77,7 +92,8 @@ public struct Worker: Sendable {
                 return .skipped
             }
             if lease.attempts > settings.retry.maxAttempts {
-                return try await giveUp(lease, error: "Processing failed after \(settings.retry.maxAttempts) attempts.")
+                return await giveUp(
+                    lease, error: "Processing failed after \(settings.retry.maxAttempts) attempts.", cause: PermanentJobError(message: "attempts exhausted"))
             }
             guard try await metadata.markProcessing(id: job.imageID, generation: job.generation, attempts: lease.attempts) else {
                 try await queue.acknowledge(lease)
@@ -93,22 +109,34 @@ public struct Worker: Sendable {
             try await queue.acknowledge(lease)
             return .completed
         } catch let error as ImagingError where error.isClientError {
-            return (try? await giveUp(lease, error: error.message)) ?? .retried
+            return await giveUp(lease, error: error.message, cause: error, detail: error.detail)
         } catch is JobSuperseded {
             try? await queue.acknowledge(lease)  // deleted or reprocessed mid-render: nothing to write
             return .skipped
         } catch let error as PermanentJobError {
-            return (try? await giveUp(lease, error: error.message)) ?? .retried
+            return await giveUp(lease, error: error.message, cause: error)
         } catch let error as RenderError where error.isPermanent {
-            return (try? await giveUp(lease, error: error.message)) ?? .retried
+            return await giveUp(lease, error: error.message, cause: error)
         } catch let error as BlobKeyError {
             // A key that can never be read (an S3 object named with `..` or `//`): no retry helps.
-            return (try? await giveUp(lease, error: "The original cannot be read: \(error.description).")) ?? .retried
+            return await giveUp(lease, error: "The original cannot be read: \(error.description).", cause: error)
         } catch {
+            let detail = (error as? ImagingError)?.detail ?? ""
             if lease.attempts >= settings.retry.maxAttempts {
-                return (try? await giveUp(lease, error: "Processing failed after \(lease.attempts) attempts.")) ?? .retried
+                return await giveUp(lease, error: "Processing failed after \(lease.attempts) attempts: \(Self.summary(error))", cause: error, detail: detail)
             }
-            try? await queue.retry(lease, after: settings.retry.delay(afterAttempt: lease.attempts))
+            let delay = settings.retry.delay(afterAttempt: lease.attempts)
+            logger.warning(
+                "job failed; retrying",
+                metadata: [
+                    "image": "\(job.imageID)", "attempt": "\(lease.attempts)", "of": "\(settings.retry.maxAttempts)", "cause": "\(error)",
+                    "detail": "\(detail)", "retry_in": "\(delay)",
+                ])
+            do {
+                try await queue.retry(lease, after: delay)
+            } catch {
+                logger.error("the job could not be put back; its lease will expire", metadata: ["image": "\(job.imageID)", "error": "\(error)"])
+            }
             return .retried
         }
     }
@@ -156,6 +184,28 @@ public struct Worker: Sendable {
         }
         let source = result.source
         return CompletedImage(width: source.orientedWidth, height: source.orientedHeight, format: source.format.rawValue, variants: variants)
+    }
+
+    /// `giveUp`, logged with the cause; a store that cannot record it leaves the job to its lease.
+    private func giveUp(_ lease: Lease, error: String, cause: any Error, detail: String = "") async -> JobOutcome {
+        logger.error(
+            "image failed",
+            metadata: [
+                "image": "\(lease.job.imageID)", "attempt": "\(lease.attempts)", "error": "\(error)", "cause": "\(String(reflecting: cause))",
+                "detail": "\(detail)",
+            ])
+        do {
+            return try await giveUp(lease, error: error)
+        } catch {
+            logger.error("the failure could not be recorded; the job returns when its lease expires", metadata: ["image": "\(lease.job.imageID)", "error": "\(error)"])
+            return .retried
+        }
+    }
+
+    /// A short, safe description of an unexpected error for the record.
+    static func summary(_ error: any Error) -> String {
+        let text = (error as? CustomStringConvertible)?.description ?? String(describing: type(of: error))
+        return String(text.prefix(300))
     }
 
     private func giveUp(_ lease: Lease, error: String) async throws -> JobOutcome {
