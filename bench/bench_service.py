@@ -223,12 +223,17 @@ def main():
 
     http_rate = statistics.median(http_rates)
     process_rate = statistics.median(process_rates)
+    # Each round runs both back to back, so the ratio is taken per round (the machine's speed
+    # drifts between rounds), then the median of those.
+    ratios = sorted(h / p for h, p in zip(http_rates, process_rates))
+    ratio = statistics.median(ratios)
     print()
     print(f"{len(files)} photos per throughput run, {args.rounds} rounds, {cores} cores, recipe default")
     print(f"{'measure':<46} {'value':>12}")
     print(f"{'darkroom process, images/s (all cores)':<46} {process_rate:>12.2f}")
     print(f"{'HTTP upload -> COMPLETED, images/s':<46} {http_rate:>12.2f}")
-    print(f"{'ratio HTTP / process (goal >= 0.9)':<46} {http_rate / process_rate:>11.2f}x")
+    print(f"{'ratio HTTP / process, median of rounds (>= 0.9)':<46} {ratio:>11.2f}x")
+    print(f"{'  per round':<46} {' '.join(f'{r:.2f}' for r in ratios):>12}")
     print(f"{'latency p50 / p95 at concurrency 1 (ms)':<46} {lat1[0]:>6.0f} / {lat1[1]:<5.0f}")
     print(f"{'latency p50 / p95 at concurrency 4 (ms)':<46} {lat4[0]:>6.0f} / {lat4[1]:<5.0f}")
     print(f"{'server process peak RSS (MB)':<46} {rss:>12.0f}")

@@ -1,4 +1,8 @@
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import Imaging
 import Pipeline
 
@@ -19,16 +23,13 @@ public struct FileBlobStore: BlobStore {
         let url = try path(for: key)
         try await pool.run {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(bytes).write(to: url, options: .atomic)
+            try Self.writeAtomically(bytes, to: url.path)
         }
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {
         let url = try path(for: key)
-        return try await pool.run {
-            guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-            return [UInt8](try Data(contentsOf: url))
-        }
+        return try await pool.run { try Self.read(url.path) }
     }
 
     public func delete(prefix: String) async throws {
@@ -50,6 +51,63 @@ public struct FileBlobStore: BlobStore {
                 .filter { FileManager.default.fileExists(atPath: $0.path) }
             guard leftover.isEmpty else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: leftover[0].path]) }
         }
+    }
+
+    /// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it over `path`: a
+    /// reader never sees half a file, and a stored blob survives a crash. Straight from the
+    /// array, with no intermediate copy.
+    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let temporary = path + ".tmp-\(UUID().uuidString)"
+        let fd = open(temporary, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        var failure: Int32 = 0
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == 0 && fsync(fd) != 0 { failure = errno }
+        close(fd)
+        guard failure == 0, rename(temporary, path) == 0 else {
+            let code = failure != 0 ? failure : errno
+            unlink(temporary)
+            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+        }
+    }
+
+    /// The whole file, read straight into an array; nil when there is no such file.
+    static func read(_ path: String) throws -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let size = Int(status.st_size)
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            while count < size {
+                let got = Glibc.read(fd, buffer.baseAddress! + count, size - count)
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                if got == 0 { break }
+                count += got
+            }
+        }
+        guard failure == 0 else { throw POSIXError(POSIXErrorCode(rawValue: failure) ?? .EIO) }
+        return bytes
     }
 
     /// Removes a file or folder; a missing one is fine, and a folder still filling is tried again.

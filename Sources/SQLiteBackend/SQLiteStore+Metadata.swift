@@ -88,8 +88,15 @@ extension SQLiteStore: MetadataStore {
 
     public func restart(id: String, recipe: String, enqueuingInto queue: any JobQueue) async throws -> ImageRecord? {
         guard let same = queue as? SQLiteStore, same === self else {
+            // The two-step path keeps the compensation the protocol's default has: a job that
+            // cannot be queued fails the new generation instead of leaving it PENDING forever.
             guard let record = try await restart(id: id, recipe: recipe) else { return nil }
-            try await queue.enqueue(Job(imageID: id, recipe: recipe, generation: record.generation))
+            do {
+                try await queue.enqueue(Job(imageID: id, recipe: recipe, generation: record.generation))
+            } catch {
+                _ = try? await fail(id: id, generation: record.generation, error: "The job could not be queued.")
+                throw error
+            }
             return record
         }
         return try await database.perform { db in

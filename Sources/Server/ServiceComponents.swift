@@ -19,10 +19,12 @@ public struct ServiceComponents: Sendable {
     /// Presigned bucket links for blob keys, when storage is S3 and `s3.presignedLinks` is on.
     let directLink: (@Sendable (String) -> String?)?
     public let events: EventBroadcaster
-    /// Where this process reports status changes for the event stream: straight to `events`,
-    /// or nowhere when the metadata store keeps a status feed, because the feed relay then
-    /// publishes every change, from every process, exactly once.
+    /// Where this process reports status changes for the event stream: straight to `events`, or,
+    /// when the metadata store keeps a status feed, to the relay's doorbell: the relay then
+    /// publishes every change, from every process, exactly once, and this process's at once.
     public let streamNotifier: any Notifier
+    /// Rung by `streamNotifier` so the relay publishes this process's changes at once.
+    let relayWake: Doorbell
     public let catalog: RecipeCatalog
     public let ingestor: Ingestor
     public let doorbell: Doorbell
@@ -48,7 +50,8 @@ public struct ServiceComponents: Sendable {
         notifiers = backends.notifiers
         directLink = backends.directLink
         events = EventBroadcaster()
-        streamNotifier = metadata.statusFeed == nil ? events : NotifierFanOut([])
+        relayWake = Doorbell()
+        streamNotifier = metadata.statusFeed == nil ? events : RelayWakeNotifier(wake: relayWake)
         catalog = try RecipeCatalog.load(file: configuration.recipesFile)
         pool = BlockingPool(threads: max(1, configuration.workerCount))
         switch configuration.isolation {
@@ -88,7 +91,7 @@ public struct ServiceComponents: Sendable {
 
     /// Publishes the metadata store's status feed to `events`, when the store keeps one.
     public var statusFeedRelay: StatusFeedRelay? {
-        metadata.statusFeed.map { StatusFeedRelay(feed: $0, metadata: metadata, events: events) }
+        metadata.statusFeed.map { StatusFeedRelay(feed: $0, metadata: metadata, events: events, wake: relayWake) }
     }
 
     /// How the API links to originals and variants.

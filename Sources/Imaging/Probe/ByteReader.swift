@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Bounds-checked reads from untrusted bytes. Every accessor returns nil past the end instead
 /// of trapping, so a header parser can never read outside its input.
 struct ByteReader {
@@ -62,4 +66,11 @@ struct ByteReader {
     }
 
     func starts(with bytes: [UInt8]) -> Bool { matches(bytes, at: 0) }
+
+    /// The offset of the first `byte` at or after `start`, or nil.
+    func index(of byte: UInt8, from start: Int) -> Int? {
+        guard start >= 0, start < count, let base = base.baseAddress else { return nil }
+        guard let found = memchr(base + start, Int32(byte), count - start) else { return nil }
+        return UnsafeRawPointer(found) - base
+    }
 }

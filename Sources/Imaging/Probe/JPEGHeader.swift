@@ -35,8 +35,10 @@ enum JPEGHeader {
         var inScan = false
         while i < b.count {
             guard b[i] == 0xFF else {
-                // Entropy-coded data, or stray bytes between segments: skip to the next 0xFF.
-                i += 1
+                // Entropy-coded data, or stray bytes between segments: skip to the next 0xFF
+                // (memchr, so a 4 MB scan costs well under a millisecond).
+                guard let next = b.index(of: 0xFF, from: i) else { throw truncated }
+                i = next
                 continue
             }
             var k = i + 1

@@ -3,11 +3,17 @@
 public actor Doorbell {
     private var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiter: UInt64 = 0
+    /// Rung while nobody waited: the next wait returns at once, so a ring is never lost.
+    private var pending = false
 
     public init() {}
 
     /// Wakes every waiting worker.
     public func ring() {
+        guard !waiters.isEmpty else {
+            pending = true
+            return
+        }
         let woken = waiters
         waiters.removeAll()
         for waiter in woken.values { waiter.resume() }
@@ -15,6 +21,10 @@ public actor Doorbell {
 
     /// Returns when rung, or after `timeout`, whichever comes first.
     public func wait(upTo timeout: Duration) async {
+        if pending {
+            pending = false
+            return
+        }
         let id = nextWaiter
         nextWaiter += 1
         let timer = Task { [weak self] in

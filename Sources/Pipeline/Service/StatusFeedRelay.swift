@@ -4,18 +4,24 @@ import Foundation
 /// `/api/events` reports changes made by any process: a `darkroom worker` elsewhere, another
 /// API process, this one. Completed and failed events carry the record's variants and error.
 ///
-/// It polls every `interval` (200 ms by default, so a change reaches every stream well within a
-/// second) and prunes the feed of changes older than an hour every ten minutes.
+/// It reads the feed at once when this process changed a status (`wake`, rung through
+/// `RelayWakeNotifier`), and otherwise every `interval` (200 ms by default, so a change made
+/// elsewhere reaches every stream well within a second). It prunes the feed of changes older
+/// than an hour every ten minutes.
 public struct StatusFeedRelay: Sendable {
     let feed: any StatusFeed
     let metadata: any MetadataStore
     let events: EventBroadcaster
     let interval: Duration
+    let wake: Doorbell
 
-    public init(feed: any StatusFeed, metadata: any MetadataStore, events: EventBroadcaster, interval: Duration = .milliseconds(200)) {
+    public init(
+        feed: any StatusFeed, metadata: any MetadataStore, events: EventBroadcaster, wake: Doorbell, interval: Duration = .milliseconds(200)
+    ) {
         self.feed = feed
         self.metadata = metadata
         self.events = events
+        self.wake = wake
         self.interval = interval
     }
 
@@ -38,7 +44,7 @@ public struct StatusFeedRelay: Sendable {
             } catch {
                 // The store is unreachable: try again next round.
             }
-            try? await Task.sleep(for: interval)
+            await wake.wait(upTo: interval)
         }
     }
 
@@ -62,5 +68,20 @@ public struct StatusFeedRelay: Sendable {
             return ImageEvent(id: change.imageID, status: change.status)
         }
         return ImageEvent(id: change.imageID, status: change.status, variants: record.variants, error: record.error)
+    }
+}
+
+/// Tells the relay that this process just changed a status, so the change reaches the event
+/// stream at once instead of at the next poll. The relay reads the change from the feed, so it
+/// is published exactly once.
+public struct RelayWakeNotifier: Notifier {
+    let wake: Doorbell
+
+    public init(wake: Doorbell) {
+        self.wake = wake
+    }
+
+    public func notify(_ event: ImageEvent) async {
+        await wake.ring()
     }
 }
