@@ -1,10 +1,10 @@
 import Foundation
+import Imaging
+import Pipeline
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import Imaging
-import Pipeline
 
 /// Blobs as files under a root directory, one file per key. Writes go to a temporary file that
 /// is synced and then renamed over the target, so a reader never sees half a file and a stored

@@ -97,7 +97,8 @@ public final class ChildRenderer: Renderer, Sendable {
         }
         let distinct = reasons.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         throw RenderError.crashed(
-            "Processing crashed \(reasons.count == 2 ? "twice" : "\(reasons.count) times") (\(distinct.joined(separator: "; "))); this image cannot be processed.")
+            "Processing crashed \(reasons.count == 2 ? "twice" : "\(reasons.count) times") (\(distinct.joined(separator: "; "))); this image cannot be processed."
+        )
     }
 
     private static func result(_ response: RenderWire.Response, payload: [UInt8]) throws -> RecipeResult {
@@ -113,4 +114,3 @@ enum SlotOutcome: Sendable {
     case response(RenderWire.Response, [UInt8])
     case crashed(String)
 }
-

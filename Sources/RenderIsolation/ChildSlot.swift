@@ -45,11 +45,14 @@ final class ChildSlot: @unchecked Sendable {
             try RenderWire.write(RenderWire.Request(recipe: recipe), payload: bytes, to: child.input)
             // A result holds every variant: allow a generous multiple of the source.
             let maxPayload = max(64 << 20, settings.maxSourceBytes * 8)
-            guard let (response, payload) = try RenderWire.read(RenderWire.Response.self, from: child.output, maxPayload: maxPayload, deadline: deadline)
+            guard
+                let (response, payload) = try RenderWire.read(
+                    RenderWire.Response.self, from: child.output, maxPayload: maxPayload, deadline: deadline)
             else { throw WireError.closed }
             return .response(response, payload)
         } catch let error as WireError {
-            let reason = error.description == WireError.timedOut.description
+            let reason =
+                error.description == WireError.timedOut.description
                 ? "it ran longer than \(settings.timeout) and was stopped" : child.endReason()
             lock.withLock {
                 child.kill()

@@ -5,7 +5,8 @@ extension SQLiteStore: StatusFeed {
     public var statusFeed: (any StatusFeed)? { self }
 
     public func latestPosition() async throws -> Int64 {
-        try await database.perform { db in try db.query("SELECT COALESCE(MAX(position), 0) FROM status_events").first?.first?.int.map(Int64.init) ?? 0 }
+        try await database.perform { db in try db.query("SELECT COALESCE(MAX(position), 0) FROM status_events").first?.first?.int.map(Int64.init) ?? 0
+        }
     }
 
     public func changes(after position: Int64, limit: Int) async throws -> [StatusChange] {
@@ -14,7 +15,9 @@ extension SQLiteStore: StatusFeed {
                 "SELECT position, image_id, status, deleted FROM status_events WHERE position > ? ORDER BY position LIMIT ?",
                 [.integer(position), .integer(Int64(max(1, limit)))]
             ).compactMap { row in
-                guard let position = row[0].int, let id = row[1].string, let status = row[2].string.flatMap(ImageStatus.init(rawValue:)) else { return nil }
+                guard let position = row[0].int, let id = row[1].string, let status = row[2].string.flatMap(ImageStatus.init(rawValue:)) else {
+                    return nil
+                }
                 return StatusChange(position: Int64(position), imageID: id, status: status, deleted: (row[3].int ?? 0) != 0)
             }
         }

@@ -58,7 +58,8 @@ enum SQLiteSchema {
         for (index, step) in steps.enumerated() where index >= current {
             try db.transaction {
                 // Statements end a line with `;`; a trigger's inner `;` is followed by ` END` on the same line.
-                for statement in step.components(separatedBy: ";\n").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }) where !statement.isEmpty {
+                for statement in step.components(separatedBy: ";\n").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+                where !statement.isEmpty {
                     try db.execute(statement.hasSuffix(";") && !statement.hasSuffix("END;") ? String(statement.dropLast()) : statement)
                 }
                 try db.execute("PRAGMA user_version = \(index + 1)")

@@ -27,7 +27,8 @@ struct ImagesController: Sendable {
         let recipe = request.uri.queryParameters["recipe"].map(String.init) ?? "default"
         let limit = services.configuration.maxRequestBytes
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            throw APIError(.contentTooLarge, code: "file_too_large", message: Self.tooLarge(declared, files: services.configuration.limits.maxFileBytes))
+            throw APIError(
+                .contentTooLarge, code: "file_too_large", message: Self.tooLarge(declared, files: services.configuration.limits.maxFileBytes))
         }
         let reservation = request.headers[.contentLength].flatMap(Int.init) ?? limit
         guard services.bodyBudget.reserve(reservation) else {
@@ -73,10 +74,11 @@ struct ImagesController: Sendable {
     /// fallback, so the header can never be split or spoofed.
     static func contentDisposition(_ name: String) -> String {
         let fallback = String(name.unicodeScalars.map { (0x20..<0x7F).contains($0.value) && $0 != "\"" && $0 != "\\" ? Character($0) : "_" })
-        let encoded = name.addingPercentEncoding(withAllowedCharacters: .init(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$&+-.^_`|~")) ?? fallback
+        let encoded =
+            name.addingPercentEncoding(
+                withAllowedCharacters: .init(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$&+-.^_`|~")) ?? fallback
         return "inline; filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
     }
-
 
     /// 202 with the image object (and its Location), or `{"images": [...]}` for several.
     private func accepted(_ records: [ImageRecord], request: Request, context: AppRequestContext) throws -> Response {

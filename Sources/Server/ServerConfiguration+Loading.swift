@@ -12,7 +12,8 @@ extension ServerConfiguration {
     /// Every key, for the README and for `--help`.
     public static let keys = [
         "host", "port", "data", "workers.enabled", "workers.count", "queue.maxDepth", "recipes", "limits.maxPixels", "limits.maxBytes",
-        "limits.maxFrames", "limits.formats", "worker.visibilitySeconds", "worker.maxAttempts", "worker.isolation", "server.idleTimeoutSeconds", "server.maxBodyBytesInFlight", "auth.apiKeys", "auth.signingKey",
+        "limits.maxFrames", "limits.formats", "worker.visibilitySeconds", "worker.maxAttempts", "worker.isolation", "server.idleTimeoutSeconds",
+        "server.maxBodyBytesInFlight", "auth.apiKeys", "auth.signingKey",
         "auth.signedUrlSeconds", "webhooks.urls", "webhooks.secret", "webhooks.maxAttempts", "storage", "metadata", "queue.url", "notify",
         "s3.serverSideEncryption", "s3.presignedLinks", "dynamodb.createTable", "events.queue", "events.input", "events.output", "events.recipe",
     ]

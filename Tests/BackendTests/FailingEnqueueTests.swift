@@ -20,7 +20,8 @@ struct UnreachableQueue: JobQueue {
 @Suite struct FailingEnqueueTests {
     @Test func sqliteRecordsWithAnUnreachableQueueLeaveNothingPendingForever() async throws {
         let store = try await SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("fe-\(UUID().uuidString).sqlite").path)
-        let record = ImageRecord(id: ImageID.generate(), filename: "a.jpg", recipe: "default", contentType: "image/jpeg", bytes: 1, sha256: "", originalKey: "k")
+        let record = ImageRecord(
+            id: ImageID.generate(), filename: "a.jpg", recipe: "default", contentType: "image/jpeg", bytes: 1, sha256: "", originalKey: "k")
         await #expect(throws: UnreachableQueue.Down.self) {
             try await store.insert(record, enqueuing: Job(imageID: record.id, recipe: "default", generation: 1), into: UnreachableQueue())
         }

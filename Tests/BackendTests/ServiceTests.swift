@@ -140,7 +140,8 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
             id: ImageID.generate(), filename: "cut.jpg", recipe: "default", contentType: "image/jpeg", bytes: cut.count,
             sha256: ContentDigest.sha256Hex(cut), originalKey: "originals/cut/cut.jpg")
         try await service.blobs.put(record.originalKey, bytes: cut, contentType: "image/jpeg")
-        try await service.store.insert(record, enqueuing: Job(imageID: record.id, recipe: "default", generation: record.generation), into: service.store)
+        try await service.store.insert(
+            record, enqueuing: Job(imageID: record.id, recipe: "default", generation: record.generation), into: service.store)
         #expect(try await service.worker.processNext())
         let failed = try #require(try await service.store.record(id: record.id))
         #expect(failed.status == .failed && failed.attempts == 1)

@@ -14,7 +14,8 @@ import Testing
         try CommandRunner.writePhoto(dir + "/a.jpg", width: 640, height: 480)
         try CommandRunner.writePhoto(dir + "/crash.jpg", width: Self.crashWidth, height: 300)
         try CommandRunner.writePhoto(dir + "/c.jpg", width: 500, height: 500)
-        let output = try CommandRunner.run(["process", dir + "/a.jpg", dir + "/crash.jpg", dir + "/c.jpg", "--out", dir + "/out", "--json"], environment: Self.failpoint)
+        let output = try CommandRunner.run(
+            ["process", dir + "/a.jpg", dir + "/crash.jpg", dir + "/c.jpg", "--out", dir + "/out", "--json"], environment: Self.failpoint)
         #expect(output.status == 1)
         var reports: [String: [String: Any]] = [:]
         for line in try output.jsonLines() { reports[((line["input"] as? String ?? "") as NSString).lastPathComponent] = line }
@@ -81,7 +82,8 @@ import Testing
         let probing = Task { await health.run() }
 
         let upload = { (file: String) throws -> String in
-            try #require(try Curl.json(["-H", "Content-Type: image/jpeg", "--data-binary", "@\(data)/\(file)", base + "/api/images"])["id"] as? String)
+            try #require(
+                try Curl.json(["-H", "Content-Type: image/jpeg", "--data-binary", "@\(data)/\(file)", base + "/api/images"])["id"] as? String)
         }
         let crashing = try upload("crash.jpg")
         var good = [try upload("good.jpg"), try upload("good.jpg")]

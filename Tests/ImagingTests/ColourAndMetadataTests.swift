@@ -1,6 +1,6 @@
 import CLibVips
-import Testing
 import ImagingFixtures
+import Testing
 
 @testable import Imaging
 

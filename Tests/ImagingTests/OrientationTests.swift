@@ -1,5 +1,5 @@
-import Testing
 import ImagingFixtures
+import Testing
 
 @testable import Imaging
 

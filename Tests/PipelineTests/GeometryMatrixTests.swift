@@ -70,7 +70,8 @@ import Testing
     static let operationsRecipe: String = {
         var variants: [String] = []
         func add(_ operations: [String], format: String = "png") {
-            variants.append("      v\(variants.count):\n        format: \(format)\n        operations:\n" + operations.map { "          - \($0)\n" }.joined())
+            variants.append(
+                "      v\(variants.count):\n        format: \(format)\n        operations:\n" + operations.map { "          - \($0)\n" }.joined())
         }
         for fit in ["inside", "cover", "fill"] {
             for gravity in gravities {
@@ -142,12 +143,15 @@ import Testing
     }
 
     @Test func anUpscaleBeyondTheOutputLimitsFailsClearly() throws {
-        let yaml = "recipes:\n  big:\n    variants:\n      wide:\n        format: png\n        operations:\n          - resize: {width: 5000, upscale: true}\n"
+        let yaml =
+            "recipes:\n  big:\n    variants:\n      wide:\n        format: png\n        operations:\n          - resize: {width: 5000, upscale: true}\n"
         let catalog = try RecipeCatalog.load(file: try Support.recipeFile(yaml))
         let runner = try RecipeRunner(recipe: try #require(catalog.recipe(named: "big")), limits: Self.limits)
         let error = try #require(throws: ImagingError.self) { try runner.run(try Source(width: 2, height: 60_000, format: .png).bytes()) }
         #expect(error.isClientError)
-        #expect(error.message == "the resized image would be 5000×150000000 pixels; a resize may make at most 65535 pixels on a side and 100000000 pixels in all")
+        #expect(
+            error.message
+                == "the resized image would be 5000×150000000 pixels; a resize may make at most 65535 pixels on a side and 100000000 pixels in all")
     }
 
     /// Fit-inside without upscaling, as `Resize` rounds it, never below 1 px.

@@ -166,7 +166,8 @@ import Testing
                 let response = try await client.execute(uri: "/api/images", method: .get, headers: [.authorization: "\(scheme) secret-key-1"])
                 #expect(response.status == .ok, "\(scheme)")
             }
-            #expect(try await client.execute(uri: "/api/images", method: .get, headers: [.authorization: "Basic secret-key-1"]).status == .unauthorized)
+            #expect(
+                try await client.execute(uri: "/api/images", method: .get, headers: [.authorization: "Basic secret-key-1"]).status == .unauthorized)
         }
     }
 
@@ -190,7 +191,8 @@ import Testing
         let bytes = (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 7919) }
         let standard = Data(bytes).base64EncodedString()
         #expect(try UploadBody.decodeBase64(Array(standard.utf8)) == bytes)
-        let urlSafe = standard.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let urlSafe = standard.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+            of: "=", with: "")
         #expect(try UploadBody.decodeBase64(Array(urlSafe.utf8)) == bytes)
         let wrapped = stride(from: 0, to: standard.count, by: 76).map { Array(standard.utf8)[$0..<min($0 + 76, standard.count)] }
             .map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\r\n")

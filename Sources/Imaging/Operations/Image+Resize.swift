@@ -74,7 +74,8 @@ public struct Resize: Sendable, Equatable {
     static func checkOutput(width: Int, height: Int) throws {
         guard width <= maxOutputSide, height <= maxOutputSide, width * height <= maxOutputPixels else {
             throw ImagingError.invalidArgument(
-                "the resized image would be \(width)×\(height) pixels; a resize may make at most \(maxOutputSide) pixels on a side and \(maxOutputPixels) pixels in all")
+                "the resized image would be \(width)×\(height) pixels; a resize may make at most \(maxOutputSide) pixels on a side and \(maxOutputPixels) pixels in all"
+            )
         }
     }
 

@@ -30,7 +30,9 @@ enum GIFHeader {
                 }
                 i = end
             case 0x21:
-                guard let end = skipSubBlocks(b, from: i + 2) else { throw ImagingError.corrupt(.gif, "the file is cut short inside an extension block") }
+                guard let end = skipSubBlocks(b, from: i + 2) else {
+                    throw ImagingError.corrupt(.gif, "the file is cut short inside an extension block")
+                }
                 i = end
             case 0x3B:
                 break walk

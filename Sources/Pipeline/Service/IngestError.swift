@@ -30,7 +30,8 @@ public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public static let idempotentResultDeleted = IngestError(
         code: "idempotent_result_deleted",
-        message: "The images this Idempotency-Key made have since been deleted; nothing is made twice for one key, so send the upload with a new key.",
+        message:
+            "The images this Idempotency-Key made have since been deleted; nothing is made twice for one key, so send the upload with a new key.",
         httpStatus: 410)
 
     /// An image the probe refused: unsupported (415), too large (413) or unreadable (422).

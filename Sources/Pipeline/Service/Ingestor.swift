@@ -57,7 +57,8 @@ public struct Ingestor: Sendable {
         let digests = try await pool.run { uploads.map { ContentDigest.sha256Hex($0.bytes) } }
         if let key = idempotencyKey {
             guard (1...255).contains(key.count) else { throw IngestError.badIdempotencyKey }
-            let fingerprint = ContentDigest.sha256Hex(Array(([recipe] + zip(uploads, digests).map { "\($1) \(DisplayName.normalise($0.filename))" }).joined(separator: "\n").utf8))
+            let fingerprint = ContentDigest.sha256Hex(
+                Array(([recipe] + zip(uploads, digests).map { "\($1) \(DisplayName.normalise($0.filename))" }).joined(separator: "\n").utf8))
             switch try await metadata.claimIdempotencyKey(key, fingerprint: fingerprint) {
             case .claimed: break
             case .inProgress: throw IngestError.idempotencyKeyInUse

@@ -93,7 +93,8 @@ public struct Worker: Sendable {
             }
             if lease.attempts > settings.retry.maxAttempts {
                 return await giveUp(
-                    lease, error: "Processing failed after \(settings.retry.maxAttempts) attempts.", cause: PermanentJobError(message: "attempts exhausted"))
+                    lease, error: "Processing failed after \(settings.retry.maxAttempts) attempts.",
+                    cause: PermanentJobError(message: "attempts exhausted"))
             }
             guard try await metadata.markProcessing(id: job.imageID, generation: job.generation, attempts: lease.attempts) else {
                 try await queue.acknowledge(lease)
@@ -123,7 +124,8 @@ public struct Worker: Sendable {
         } catch {
             let detail = (error as? ImagingError)?.detail ?? ""
             if lease.attempts >= settings.retry.maxAttempts {
-                return await giveUp(lease, error: "Processing failed after \(lease.attempts) attempts: \(Self.summary(error))", cause: error, detail: detail)
+                return await giveUp(
+                    lease, error: "Processing failed after \(lease.attempts) attempts: \(Self.summary(error))", cause: error, detail: detail)
             }
             let delay = settings.retry.delay(afterAttempt: lease.attempts)
             logger.warning(
@@ -197,7 +199,9 @@ public struct Worker: Sendable {
         do {
             return try await giveUp(lease, error: error)
         } catch {
-            logger.error("the failure could not be recorded; the job returns when its lease expires", metadata: ["image": "\(lease.job.imageID)", "error": "\(error)"])
+            logger.error(
+                "the failure could not be recorded; the job returns when its lease expires",
+                metadata: ["image": "\(lease.job.imageID)", "error": "\(error)"])
             return .retried
         }
     }
