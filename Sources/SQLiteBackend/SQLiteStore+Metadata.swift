@@ -1,7 +1,7 @@
 import Foundation
 import Pipeline
 
-extension SQLiteStore: MetadataStore {
+extension SQLiteStore: MetadataStore, TransactionalRecordsAndJobs {
     static let columns =
         "id, filename, status, recipe, content_type, bytes, width, height, format, sha256, created_at, updated_at, completed_at, error, attempts, variants, original_key, generation"
 
@@ -13,16 +13,8 @@ extension SQLiteStore: MetadataStore {
         }
     }
 
-    /// One transaction when the queue is this store; otherwise the two-step default.
-    public func insert(_ record: ImageRecord, enqueuing job: Job, into queue: any JobQueue) async throws {
-        guard let same = queue as? SQLiteStore, same === self else {
-            try await insert(record)
-            do { try await queue.enqueue(job) } catch {
-                _ = try? await delete(id: record.id)
-                throw error
-            }
-            return
-        }
+    /// The record and its job in one transaction.
+    public func insertCommitting(_ record: ImageRecord, job: Job) async throws {
         let values = try Self.values(of: record)
         try await database.perform { db in
             try db.transaction {
@@ -86,20 +78,9 @@ extension SQLiteStore: MetadataStore {
         try await database.perform { db in try Self.restart(id: id, recipe: recipe, on: db) }
     }
 
-    public func restart(id: String, recipe: String, enqueuingInto queue: any JobQueue) async throws -> ImageRecord? {
-        guard let same = queue as? SQLiteStore, same === self else {
-            // The two-step path keeps the compensation the protocol's default has: a job that
-            // cannot be queued fails the new generation instead of leaving it PENDING forever.
-            guard let record = try await restart(id: id, recipe: recipe) else { return nil }
-            do {
-                try await queue.enqueue(Job(imageID: id, recipe: recipe, generation: record.generation))
-            } catch {
-                _ = try? await fail(id: id, generation: record.generation, error: "The job could not be queued.")
-                throw error
-            }
-            return record
-        }
-        return try await database.perform { db in
+    /// The new generation and its job in one transaction.
+    public func restartCommitting(id: String, recipe: String) async throws -> ImageRecord? {
+        try await database.perform { db in
             try db.transaction {
                 guard let record = try Self.restart(id: id, recipe: recipe, on: db) else { return nil }
                 try Self.enqueue(Job(imageID: id, recipe: recipe, generation: record.generation), on: db)

@@ -17,6 +17,9 @@ public struct Backends: Sendable {
     public let blobs: any BlobStore
     public let metadata: any MetadataStore
     public let queue: any JobQueue
+    /// How a record and its job commit: in one SQLite transaction when both live in the
+    /// database, in two compensated steps otherwise.
+    public let committer: RecordCommitter
     public let notifiers: [any Notifier]
     /// A presigned bucket URL for a blob key, when `s3.presignedLinks` is on.
     public let directLink: (@Sendable (String) -> String?)?
@@ -64,17 +67,20 @@ public struct Backends: Sendable {
 
         // Metadata.
         let metadata: any MetadataStore
+        var metadataDatabase: SQLiteStore?
         if let aws, let url = configuration.metadata, url.hasPrefix("dynamodb://") {
             let table = String(url.dropFirst("dynamodb://".count))
             let client = DynamoDBClient(environment: aws)
             if configuration.dynamoDBCreateTable { try await DynamoDBMetadataStore.createTable(client: client, table: table) }
             metadata = DynamoDBMetadataStore(client: client, table: table, locate: locate)
         } else {
+            metadataDatabase = try await database()
             metadata = try await database()
         }
 
         // The queue.
         let queue: any JobQueue
+        var committer: RecordCommitter?
         if let aws, let events = configuration.eventsQueue {
             let sqs = SQSClient(environment: aws)
             let output = try Self.location(configuration.eventsOutput ?? configuration.storage ?? "")
@@ -90,6 +96,8 @@ public struct Backends: Sendable {
             queue = SQSJobQueue(client: sqs, queue: try await sqs.queueURL(url))
         } else {
             queue = try await database()
+            // Records and jobs in the one database: they commit together.
+            if let metadataDatabase { committer = .together(metadataDatabase) }
         }
 
         // Notifications.
@@ -102,7 +110,9 @@ public struct Backends: Sendable {
                         logger: logger))
             }
         }
-        return Backends(blobs: blobs, metadata: metadata, queue: queue, notifiers: notifiers, directLink: directLink)
+        return Backends(
+            blobs: blobs, metadata: metadata, queue: queue, committer: committer ?? .separate(metadata: metadata, queue: queue),
+            notifiers: notifiers, directLink: directLink)
     }
 
     static func location(_ url: String) throws -> S3Location {

@@ -163,7 +163,7 @@ struct ImagesController: Sendable {
         }
         let restarted: ImageRecord?
         do {
-            restarted = try await services.metadata.restart(id: id, recipe: recipe, enqueuingInto: services.queue)
+            restarted = try await services.committer.restart(id: id, recipe: recipe)
             await services.ingestor.gate.release(1)
         } catch {
             await services.ingestor.gate.release(1)

@@ -13,6 +13,8 @@ public struct ServiceComponents: Sendable {
     public let configuration: ServerConfiguration
     public let metadata: any MetadataStore
     public let queue: any JobQueue
+    /// How records and their jobs commit (see `RecordCommitter`).
+    public let committer: RecordCommitter
     public let blobs: any BlobStore
     /// SNS topics, besides the event stream and webhooks.
     public let notifiers: [any Notifier]
@@ -46,6 +48,7 @@ public struct ServiceComponents: Sendable {
         let backends = try await Backends.make(configuration, data: data)
         metadata = backends.metadata
         queue = backends.queue
+        committer = backends.committer
         blobs = backends.blobs
         notifiers = backends.notifiers
         directLink = backends.directLink
@@ -85,7 +88,7 @@ public struct ServiceComponents: Sendable {
                 render: { EventsController.payload($0, links: links) })
         }
         ingestor = Ingestor(
-            blobs: blobs, metadata: metadata, queue: queue, catalog: catalog, limits: configuration.limits,
+            blobs: blobs, metadata: metadata, committer: committer, catalog: catalog, limits: configuration.limits,
             maxQueueDepth: configuration.maxQueueDepth, pool: pool)
     }
 

@@ -15,23 +15,23 @@ struct UnreachableQueue: JobQueue {
     func depth() async throws -> Int { 0 }
 }
 
-/// SQLite records with a queue elsewhere: a job that cannot be queued never leaves a PENDING
-/// record without a job behind (the fallback once lost this compensation on reprocess).
+/// A record's job on a queue elsewhere (SQLite or DynamoDB records, an SQS queue that is down):
+/// a job that cannot be queued never leaves a PENDING record without a job behind. The SQLite
+/// fallback once lost this compensation on reprocess.
 @Suite struct FailingEnqueueTests {
-    @Test func sqliteRecordsWithAnUnreachableQueueLeaveNothingPendingForever() async throws {
-        let store = try await SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("fe-\(UUID().uuidString).sqlite").path)
-        let record = ImageRecord(
-            id: ImageID.generate(), filename: "a.jpg", recipe: "default", contentType: "image/jpeg", bytes: 1, sha256: "", originalKey: "k")
+    @Test(arguments: Stores.all.indices)
+    func everyMetadataStoreWithAnUnreachableQueueLeavesNothingPendingForever(_ index: Int) async throws {
+        let (metadata, _) = try await Stores.all[index]()
+        let committer = RecordCommitter.separate(metadata: metadata, queue: UnreachableQueue())
+        let record = Stores.record()
         await #expect(throws: UnreachableQueue.Down.self) {
-            try await store.insert(record, enqueuing: Job(imageID: record.id, recipe: "default", generation: 1), into: UnreachableQueue())
+            try await committer.insert(record, job: Job(imageID: record.id, recipe: "default", generation: 1))
         }
-        #expect(try await store.record(id: record.id) == nil, "the record is removed when its job cannot be queued")
+        #expect(try await metadata.record(id: record.id) == nil, "the record is removed when its job cannot be queued")
 
-        try await store.insert(record)
-        await #expect(throws: UnreachableQueue.Down.self) {
-            try await store.restart(id: record.id, recipe: "grayscale", enqueuingInto: UnreachableQueue())
-        }
-        let after = try #require(try await store.record(id: record.id))
+        try await metadata.insert(record)
+        await #expect(throws: UnreachableQueue.Down.self) { try await committer.restart(id: record.id, recipe: "grayscale") }
+        let after = try #require(try await metadata.record(id: record.id))
         #expect(after.status == .failed && after.error == "The job could not be queued.", "not PENDING forever: \(after.status)")
     }
 }

@@ -10,6 +10,12 @@ import Testing
 /// installed; S3BlobStoreTests says so when it is not).
 enum Stores {
     typealias Factory = @Sendable () async throws -> (any MetadataStore, any JobQueue)
+
+    /// How each combination commits a record and its job, as the composition root chooses it.
+    static func committer(_ metadata: any MetadataStore, _ queue: any JobQueue) -> RecordCommitter {
+        if let store = metadata as? SQLiteStore { return .together(store) }  // the test knows what it built
+        return .separate(metadata: metadata, queue: queue)
+    }
     static let all: [Factory] =
         [
             {
@@ -44,7 +50,7 @@ enum Stores {
         let (metadata, queue) = try await Stores.all[index]()
         var record = Stores.record()
         record.width = 40
-        try await metadata.insert(record, enqueuing: Job(imageID: record.id, recipe: "default", generation: 1), into: queue)
+        try await Stores.committer(metadata, queue).insert(record, job: Job(imageID: record.id, recipe: "default", generation: 1))
         let stored = try #require(try await metadata.record(id: record.id))
         #expect(stored.id == record.id && stored.status == .pending && stored.width == 40 && stored.generation == 1)
         #expect(abs(stored.createdAt.timeIntervalSince(record.createdAt)) < 0.001)
@@ -80,11 +86,11 @@ enum Stores {
         let record = Stores.record()
         try await metadata.insert(record)
         _ = try await metadata.fail(id: record.id, generation: 1, error: "boom")
-        let restarted = try #require(try await metadata.restart(id: record.id, recipe: "grayscale", enqueuingInto: queue))
+        let restarted = try #require(try await Stores.committer(metadata, queue).restart(id: record.id, recipe: "grayscale"))
         #expect(restarted.status == .pending && restarted.generation == 2 && restarted.recipe == "grayscale" && restarted.error == nil)
         let lease = try #require(try await queue.lease(for: .seconds(30)))
         #expect(lease.job == Job(imageID: record.id, recipe: "grayscale", generation: 2))
-        #expect(try await metadata.restart(id: "missing", recipe: "default", enqueuingInto: queue) == nil)
+        #expect(try await Stores.committer(metadata, queue).restart(id: "missing", recipe: "default") == nil)
     }
 
     @Test(arguments: Stores.all.indices)
@@ -108,7 +114,7 @@ enum Stores {
     func deleteRemovesTheRecordAndItsJobs(_ index: Int) async throws {
         let (metadata, queue) = try await Stores.all[index]()
         let record = Stores.record()
-        try await metadata.insert(record, enqueuing: Job(imageID: record.id, recipe: "default", generation: 1), into: queue)
+        try await Stores.committer(metadata, queue).insert(record, job: Job(imageID: record.id, recipe: "default", generation: 1))
         #expect(try await metadata.delete(id: record.id)?.id == record.id)
         #expect(try await metadata.record(id: record.id) == nil)
         #expect(try await metadata.delete(id: record.id) == nil)

@@ -24,7 +24,8 @@ struct ServiceHarness {
         store = try await SQLiteStore(path: root.path + ".sqlite")
         blobs = try FileBlobStore(root: root)
         events = EventBroadcaster()
-        ingestor = Ingestor(blobs: blobs, metadata: store, queue: store, catalog: catalog, limits: .default, maxQueueDepth: maxQueueDepth, pool: pool)
+        ingestor = Ingestor(
+            blobs: blobs, metadata: store, committer: .together(store), catalog: catalog, limits: .default, maxQueueDepth: maxQueueDepth, pool: pool)
         worker = Worker(
             blobs: blobs, metadata: store, queue: store, notifier: events,
             renderer: try InProcessRenderer(catalog: catalog, limits: .default, pool: pool), limits: .default,
@@ -140,8 +141,7 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
             id: ImageID.generate(), filename: "cut.jpg", recipe: "default", contentType: "image/jpeg", bytes: cut.count,
             sha256: ContentDigest.sha256Hex(cut), originalKey: "originals/cut/cut.jpg")
         try await service.blobs.put(record.originalKey, bytes: cut, contentType: "image/jpeg")
-        try await service.store.insert(
-            record, enqueuing: Job(imageID: record.id, recipe: "default", generation: record.generation), into: service.store)
+        try await service.store.insertCommitting(record, job: Job(imageID: record.id, recipe: "default", generation: record.generation))
         #expect(try await service.worker.processNext())
         let failed = try #require(try await service.store.record(id: record.id))
         #expect(failed.status == .failed && failed.attempts == 1)
@@ -180,7 +180,7 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
         let service = try await ServiceHarness()
         let record = try await service.ingestor.ingest(
             Upload(filename: "a.jpg", bytes: try ServiceHarness.photo(width: 300, height: 200)), recipe: "default")
-        _ = try await service.store.restart(id: record.id, recipe: "pixelate", enqueuingInto: service.store)
+        _ = try await service.store.restartCommitting(id: record.id, recipe: "pixelate")
         #expect(try await service.worker.processNext())  // the first generation's job: skipped
         #expect(try await service.worker.processNext())
         let done = try #require(try await service.store.record(id: record.id))

@@ -19,11 +19,6 @@ public struct CompletedImage: Sendable, Equatable {
 /// record's current status and generation, so a slow or stale worker can never move a record
 /// backwards or write over a newer run.
 public protocol MetadataStore: Sendable {
-    /// Stores a new PENDING record and its job so that neither exists without the other. The
-    /// default inserts, then enqueues, and removes the record if enqueueing fails; a store that
-    /// shares a database with its queue does both in one transaction.
-    func insert(_ record: ImageRecord, enqueuing job: Job, into queue: any JobQueue) async throws
-
     /// Stores a new record on its own.
     func insert(_ record: ImageRecord) async throws
 
@@ -45,9 +40,6 @@ public protocol MetadataStore: Sendable {
     /// Starts a new generation at PENDING with `recipe` and no variants, whatever the status was.
     /// Returns the record as it is now, or nil when there is no such record.
     func restart(id: String, recipe: String) async throws -> ImageRecord?
-
-    /// `restart`, plus the new generation's job, so that neither exists without the other.
-    func restart(id: String, recipe: String, enqueuingInto queue: any JobQueue) async throws -> ImageRecord?
 
     /// Removes the record; returns it as it was, or nil when there was none.
     func delete(id: String) async throws -> ImageRecord?
@@ -82,25 +74,4 @@ public enum IdempotencyClaim: Sendable, Equatable {
 
 extension MetadataStore {
     public var statusFeed: (any StatusFeed)? { nil }
-
-    public func restart(id: String, recipe: String, enqueuingInto queue: any JobQueue) async throws -> ImageRecord? {
-        guard let record = try await restart(id: id, recipe: recipe) else { return nil }
-        do {
-            try await queue.enqueue(Job(imageID: id, recipe: recipe, generation: record.generation))
-        } catch {
-            _ = try? await fail(id: id, generation: record.generation, error: "The job could not be queued.")
-            throw error
-        }
-        return record
-    }
-
-    public func insert(_ record: ImageRecord, enqueuing job: Job, into queue: any JobQueue) async throws {
-        try await insert(record)
-        do {
-            try await queue.enqueue(job)
-        } catch {
-            _ = try? await delete(id: record.id)
-            throw error
-        }
-    }
 }

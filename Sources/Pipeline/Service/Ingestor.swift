@@ -24,7 +24,8 @@ public struct Upload: Sendable {
 public struct Ingestor: Sendable {
     public let blobs: any BlobStore
     public let metadata: any MetadataStore
-    public let queue: any JobQueue
+    /// Commits each record with its job: one transaction, or two compensated steps.
+    public let committer: RecordCommitter
     public let catalog: RecipeCatalog
     public let limits: Limits
     /// Uploads are refused with 503 while the queue holds this many jobs.
@@ -32,12 +33,12 @@ public struct Ingestor: Sendable {
     let pool: BlockingPool
 
     public init(
-        blobs: any BlobStore, metadata: any MetadataStore, queue: any JobQueue, catalog: RecipeCatalog, limits: Limits,
+        blobs: any BlobStore, metadata: any MetadataStore, committer: RecordCommitter, catalog: RecipeCatalog, limits: Limits,
         maxQueueDepth: Int, pool: BlockingPool
     ) {
         self.blobs = blobs
         self.metadata = metadata
-        self.queue = queue
+        self.committer = committer
         self.catalog = catalog
         self.limits = limits
         self.gate = AdmissionGate(maxDepth: maxQueueDepth)
@@ -73,7 +74,7 @@ public struct Ingestor: Sendable {
         do {
             var headers: [ImageHeader] = []
             for upload in uploads { headers.append(try await check(upload)) }
-            try await gate.admit(uploads.count, queue: queue)
+            try await gate.admit(uploads.count, queue: committer.queue)
             var records: [ImageRecord] = []
             do {
                 for (upload, (header, digest)) in zip(uploads, zip(headers, digests)) {
@@ -123,7 +124,7 @@ public struct Ingestor: Sendable {
         record.height = header.orientedHeight
         record.format = header.format.rawValue
         do {
-            try await metadata.insert(record, enqueuing: Job(imageID: id, recipe: recipe, generation: record.generation), into: queue)
+            try await committer.insert(record, job: Job(imageID: id, recipe: recipe, generation: record.generation))
         } catch {
             try? await blobs.delete(prefix: BlobKeys.prefixes(id: id)[0])
             throw error

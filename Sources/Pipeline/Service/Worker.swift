@@ -208,7 +208,7 @@ public struct Worker: Sendable {
 
     /// A short, safe description of an unexpected error for the record.
     static func summary(_ error: any Error) -> String {
-        let text = (error as? CustomStringConvertible)?.description ?? String(describing: type(of: error))
+        let text = String(describing: error)
         return String(text.prefix(300))
     }
 
