@@ -3,11 +3,11 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// Darkroom's request context. It sets the upload limit on purpose: Hummingbird's default is
-/// 2 MB, and photos are larger.
+/// Darkroom's request context. Uploads do not go through its `maxUploadSize` (Hummingbird's
+/// 2 MB default, used when a JSON body is decoded): the upload route streams and bounds its own
+/// body by `limits.maxBytes`.
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let maxUploadSize: Int
 
     /// JSON without escaped slashes, so URLs in answers read as URLs.
     public var responseEncoder: JSONEncoder {
@@ -18,9 +18,5 @@ public struct AppRequestContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        maxUploadSize = AppRequestContext.uploadLimit
     }
-
-    /// Set once at start-up, before the server accepts a request.
-    nonisolated(unsafe) static var uploadLimit = 101 * 1024 * 1024
 }

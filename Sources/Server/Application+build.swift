@@ -8,7 +8,6 @@ import ServiceLifecycle
 /// `darkroom serve` and the tests use this same builder.
 public func buildApplication(_ components: ServiceComponents, logger: Logger = Logger(label: "darkroom")) throws -> some ApplicationProtocol {
     let configuration = components.configuration
-    AppRequestContext.uploadLimit = configuration.maxRequestBytes
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorBodyMiddleware(routes: DocumentedRoutes(document: DocumentedRoutes.servedDocument)))

@@ -8,9 +8,21 @@ import Testing
 /// Every BlobStore implementation passes these: files, and S3 on moto with signatures checked
 /// (when moto is installed; S3BlobStoreTests says so when it is not).
 enum BlobStores {
-    static let all: [@Sendable () async throws -> any BlobStore] =
-        [{ try FileBlobStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString)")) }]
-        + (MotoServer.available ? [{ try await s3() }] : [])
+    /// A blob store, named by its backend in the test report.
+    struct Backend: Sendable, CustomTestStringConvertible {
+        let name: String
+        let make: @Sendable () async throws -> any BlobStore
+        var testDescription: String { name }
+        func callAsFunction() async throws -> any BlobStore { try await make() }
+    }
+
+    static let all: [Backend] =
+        [
+            Backend(name: "files") {
+                try FileBlobStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("blobs-\(UUID().uuidString)"))
+            }
+        ]
+        + (MotoServer.available ? [Backend(name: "s3 (moto)") { try await s3() }] : [])
 
     /// A new bucket on the signature-checking moto, used under a prefix.
     static func s3(multipartThreshold: Int = 16 << 20) async throws -> S3BlobStore {
@@ -22,9 +34,9 @@ enum BlobStores {
 }
 
 @Suite struct BlobStoreConformance {
-    @Test(arguments: BlobStores.all.indices)
-    func putGetOverwriteAndMissing(_ index: Int) async throws {
-        let store = try await BlobStores.all[index]()
+    @Test(arguments: BlobStores.all)
+    func putGetOverwriteAndMissing(_ backend: BlobStores.Backend) async throws {
+        let store = try await backend()
         #expect(try await store.get("originals/a/photo.jpg") == nil)
         try await store.put("originals/a/photo.jpg", bytes: [1, 2, 3], contentType: "image/jpeg")
         #expect(try await store.get("originals/a/photo.jpg") == [1, 2, 3])
@@ -34,9 +46,9 @@ enum BlobStores {
         #expect(try await store.get("empty") == [])
     }
 
-    @Test(arguments: BlobStores.all.indices)
-    func deletingAPrefixRemovesOnlyThatImage(_ index: Int) async throws {
-        let store = try await BlobStores.all[index]()
+    @Test(arguments: BlobStores.all)
+    func deletingAPrefixRemovesOnlyThatImage(_ backend: BlobStores.Backend) async throws {
+        let store = try await backend()
         for key in ["variants/a/large.jpg", "variants/a/small.jpg", "variants/ab/large.jpg", "originals/a/x.png"] {
             try await store.put(key, bytes: Array(key.utf8), contentType: "image/jpeg")
         }
@@ -48,9 +60,9 @@ enum BlobStores {
         try await store.delete(prefix: "variants/nothing-here/")
     }
 
-    @Test(arguments: BlobStores.all.indices)
-    func keysThatCouldEscapeAreRefused(_ index: Int) async throws {
-        let store = try await BlobStores.all[index]()
+    @Test(arguments: BlobStores.all)
+    func keysThatCouldEscapeAreRefused(_ backend: BlobStores.Backend) async throws {
+        let store = try await backend()
         for key in ["../etc/passwd", "/etc/passwd", "a/../../b", "a//b", ""] {
             await #expect(throws: (any Error).self, "key \(key)") { try await store.put(key, bytes: [1], contentType: "x/y") }
         }

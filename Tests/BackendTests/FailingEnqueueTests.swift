@@ -19,9 +19,9 @@ struct UnreachableQueue: JobQueue {
 /// a job that cannot be queued never leaves a PENDING record without a job behind. The SQLite
 /// fallback once lost this compensation on reprocess.
 @Suite struct FailingEnqueueTests {
-    @Test(arguments: Stores.all.indices)
-    func everyMetadataStoreWithAnUnreachableQueueLeavesNothingPendingForever(_ index: Int) async throws {
-        let (metadata, _) = try await Stores.all[index]()
+    @Test(arguments: Stores.all)
+    func everyMetadataStoreWithAnUnreachableQueueLeavesNothingPendingForever(_ stores: Stores.Combination) async throws {
+        let (metadata, _) = try await stores()
         let committer = RecordCommitter.separate(metadata: metadata, queue: UnreachableQueue())
         let record = Stores.record()
         await #expect(throws: UnreachableQueue.Down.self) {
