@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Foundation
 import Hummingbird
+import Imaging
 import Logging
 import Server
 
@@ -44,6 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard ["json", "text"].contains(logFormat) else { throw ValidationError("--log-format must be json or text") }
         if logFormat == "json" { LoggingSystem.bootstrap(JSONLogHandler.init) }
         var logger = Logger(label: "darkroom")
+        VipsLog.route { [logger] message in logger.debug("libvips", metadata: ["message": "\(message)"]) }
         logger.logLevel = .info
         let components = try await ServiceComponents.checked(configuration: settings)
         let app = try buildApplication(components, logger: logger)

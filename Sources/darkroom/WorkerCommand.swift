@@ -1,5 +1,6 @@
 import ArgumentParser
 import Configuration
+import Imaging
 import Logging
 import Server
 
@@ -44,6 +45,7 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         LoggingSystem.bootstrap(JSONLogHandler.init)
         let logger = Logger(label: "darkroom-worker")
+        VipsLog.route { [logger] message in logger.debug("libvips", metadata: ["message": "\(message)"]) }
         let components = try await ServiceComponents.checked(configuration: settings)
         guard components.catalog.recipe(named: settings.eventsRecipe) != nil else {
             throw ValidationError("--recipe: unknown recipe '\(settings.eventsRecipe)'; known: \(components.catalog.names.joined(separator: ", "))")

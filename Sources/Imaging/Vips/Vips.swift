@@ -6,6 +6,7 @@ public enum Vips {
     /// libvips threads per pipeline. One, plus Darkroom's own pool of one thread per core,
     /// gave the best throughput on 2 cores (see NOTES.md).
     private static let started: Result<Void, ImagingError> = {
+        VipsLog.install()
         if dr_init(1) != 0 {
             return .failure(.startupFailed(detail: takeError()))
         }
