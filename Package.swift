@@ -94,8 +94,8 @@ let package = Package(
             ]
         ),
         // Byte-level builders of test inputs (EXIF segments), shared by the test targets.
-        .target(name: "ImagingFixtures", path: "Tests/ImagingFixtures"),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImagingFixtures"]),
+        .target(name: "ImagingFixtures", dependencies: ["Imaging"], path: "Tests/ImagingFixtures"),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImagingFixtures", "CVips", "CLibVips"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "ImagingFixtures"]),
         .testTarget(name: "DarkroomTests", dependencies: ["Pipeline", "Imaging", "darkroom"]),
         .testTarget(

@@ -28,11 +28,4 @@ extension Image {
         defer { g_free(memory) }
         return Array(UnsafeRawBufferPointer(start: memory, count: length))
     }
-
-    /// The pixel at (x, y), one value per band.
-    public func pixel(x: Int, y: Int) throws -> [UInt8] {
-        let bytes = try pixelBytes()
-        let start = (y * width + x) * bands
-        return Array(bytes[start..<(start + bands)])
-    }
 }

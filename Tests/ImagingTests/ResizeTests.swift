@@ -1,4 +1,5 @@
 import CVips
+import ImagingFixtures
 import Testing
 
 @testable import Imaging

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import ImagingFixtures
 import Testing
 
 @testable import Pipeline

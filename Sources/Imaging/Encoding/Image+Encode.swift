@@ -35,17 +35,4 @@ extension Image {
         let height = Int(dr_get_int_or(image.pointer, "page-height", Int32(image.height)))
         return EncodedImage(bytes: bytes, format: options.format, width: image.width, height: height)
     }
-
-    /// Encodes as lossless TIFF keeping metadata; for building test fixtures and tools.
-    public func encodedTIFF() throws -> [UInt8] {
-        try save { dr_tiffsave($0, &$1, &$2) }
-    }
-
-    private func save(_ call: (UnsafeMutablePointer<VipsImage>, inout UnsafeMutableRawPointer?, inout Int) -> Int32) throws -> [UInt8] {
-        var buffer: UnsafeMutableRawPointer?
-        var length = 0
-        guard call(pointer, &buffer, &length) == 0, let buffer else { throw ImagingError.encodeFailed("fixture", detail: Vips.takeError()) }
-        defer { g_free(buffer) }
-        return Array(UnsafeRawBufferPointer(start: buffer, count: length))
-    }
 }

@@ -72,16 +72,3 @@ public struct RGBColor: Sendable, Equatable, Codable {
         "#" + [red, green, blue].map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
 }
-
-extension Image {
-    /// Converts to another libvips colour space, such as 16-bit RGB. For building fixtures.
-    func converted(to space: VipsInterpretation) throws -> Image {
-        try derive("colour conversion") { dr_colourspace($0, space) }
-    }
-
-    /// Transforms into a built-in ICC profile ("srgb", "p3" or "cmyk") and embeds it. For
-    /// building fixtures that carry a non-sRGB profile.
-    func transformed(toProfile name: String) throws -> Image {
-        try name.withCString { profile in try derive("ICC transform") { dr_icc_transform($0, profile) } }
-    }
-}
