@@ -33,8 +33,10 @@ let package = Package(
         ),
         // Fixed-arity C wrappers around libvips's variadic entry points.
         .target(name: "CVips", dependencies: ["CLibVips"]),
+        // Darkroom's own horizontal reducer in C: the one piece of image arithmetic not in libvips.
+        .target(name: "CReduceWidth", dependencies: ["CLibVips"]),
         // An image value over libvips: probe, load under limits, operations, encode.
-        .target(name: "Imaging", dependencies: ["CVips", "CLibVips"]),
+        .target(name: "Imaging", dependencies: ["CVips", "CReduceWidth", "CLibVips"]),
         // The domain: recipes, variants, operations, and running a recipe on one source.
         .target(
             name: "Pipeline",

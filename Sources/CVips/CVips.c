@@ -194,3 +194,9 @@ VipsImage *dr_single_frame(VipsImage *in) {
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) vips_image_remove(out, fields[i]);
     return out;
 }
+
+VipsImage *dr_reducev(VipsImage *in, double vshrink, VipsKernel kernel) {
+    VipsImage *out = NULL;
+    if (vips_reducev(in, &out, vshrink, "kernel", kernel, NULL)) return NULL;
+    return out;
+}

@@ -42,11 +42,9 @@ VipsImage *dr_autorot(VipsImage *in);
 VipsImage *dr_rot(VipsImage *in, int quarter_turns);
 VipsImage *dr_flip(VipsImage *in, int horizontal);
 
-/* Reducing by moderate ratios (1 to 3), one axis at a time. Vertically, libvips's reducev,
- * which is vectorised. Horizontally, a fixed-point convolution over a memory image: libvips
- * 8.14's reduceh is scalar and was 39% of a whole recipe's instructions under callgrind. */
+/* Vertical reduction by a moderate ratio, libvips's vectorised reducev. The horizontal
+ * counterpart is Darkroom's own code, in the CReduceWidth target. */
 VipsImage *dr_reducev(VipsImage *in, double vshrink, VipsKernel kernel);
-VipsImage *dr_reduce_width(VipsImage *in, int width, VipsKernel kernel);
 
 /* Colour. */
 VipsImage *dr_icc_to_srgb(VipsImage *in);

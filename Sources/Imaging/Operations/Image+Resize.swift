@@ -1,4 +1,5 @@
 import CLibVips
+import CReduceWidth
 import CVips
 
 /// How a resize fits the image to the requested box.

@@ -8,7 +8,7 @@
  */
 #include <math.h>
 #include <stdint.h>
-#include "CVips.h"
+#include "CReduceWidth.h"
 
 static double sinc(double x) {
     if (x == 0.0) return 1.0;
@@ -41,12 +41,6 @@ static double support_of(VipsKernel kernel) {
     case VIPS_KERNEL_LANCZOS3: return 3.0;
     default: return 2.0;
     }
-}
-
-VipsImage *dr_reducev(VipsImage *in, double vshrink, VipsKernel kernel) {
-    VipsImage *out = NULL;
-    if (vips_reducev(in, &out, vshrink, "kernel", kernel, NULL)) return NULL;
-    return out;
 }
 
 VipsImage *dr_reduce_width(VipsImage *in, int out_w, VipsKernel kernel) {
