@@ -12,10 +12,10 @@ struct ImagesController: Sendable {
         group.post("images", use: upload)
         group.get("images", use: list)
         group.get("images/{id}", use: show)
-        // HEAD answers as GET does, without the body.
-        group.head("images/{id}", use: { try await ErrorBodyMiddleware.headOnly(try await show($0, context: $1).response(from: $0, context: $1)) })
-        group.head("images/{id}/original", use: { try await ErrorBodyMiddleware.headOnly(try await original($0, context: $1)) })
-        group.head("images/{id}/variants/{name}", use: { try await ErrorBodyMiddleware.headOnly(try await variant($0, context: $1)) })
+        // HEAD answers as GET does; ErrorBodyMiddleware drops the body of every HEAD answer.
+        group.head("images/{id}", use: show)
+        group.head("images/{id}/original", use: original)
+        group.head("images/{id}/variants/{name}", use: variant)
         group.delete("images/{id}", use: delete)
         group.get("images/{id}/original", use: original)
         group.get("images/{id}/variants/{name}", use: variant)
