@@ -6,10 +6,12 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "darkroom", targets: ["darkroom"]),
+        .library(name: "BlockingWork", targets: ["BlockingWork"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "FileStorage", targets: ["FileStorage"]),
         .library(name: "SQLiteBackend", targets: ["SQLiteBackend"]),
+        .library(name: "Composition", targets: ["Composition"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
+        // A bounded, cancellable thread pool for blocking work, kept off the cooperative pool.
+        .target(name: "BlockingWork"),
         // libvips itself, found through pkg-config.
         .systemLibrary(
             name: "CLibVips",
@@ -41,17 +45,17 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "Imaging", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
+                "Imaging", "BlockingWork", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Image work in supervised child processes, so a libvips abort costs one image.
-        .target(name: "RenderIsolation", dependencies: ["Pipeline", "Imaging", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "RenderIsolation", dependencies: ["Pipeline", "Imaging", "BlockingWork", .product(name: "Logging", package: "swift-log")]),
         // Blobs as local files.
-        .target(name: "FileStorage", dependencies: ["Pipeline", "Imaging"]),
+        .target(name: "FileStorage", dependencies: ["Pipeline", "BlockingWork"]),
         // SQLite through its C library: the embedded metadata store and job queue.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "SQLiteBackend", dependencies: ["CSQLite", "Pipeline", "Imaging"]),
+        .target(name: "SQLiteBackend", dependencies: ["CSQLite", "Pipeline", "BlockingWork"]),
         // AWS Signature Version 4, credentials and endpoints: Foundation and swift-crypto only.
         .target(name: "AWSSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // S3, SQS, SNS and DynamoDB over AsyncHTTPClient, and the backends built on them:
@@ -71,17 +75,27 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The composition root: configuration, backends built in two phases, workers and their
+        // lifecycle services, for every command. No HTTP framework.
+        .target(
+            name: "Composition",
+            dependencies: [
+                "Pipeline", "Imaging", "BlockingWork", "FileStorage", "SQLiteBackend", "Webhooks", "AWSBackends", "AWSSigning", "RenderIsolation",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         // The HTTP service: REST API, uploads, the event stream, health and metrics.
         .target(
             name: "Server",
             dependencies: [
-                "Pipeline", "Imaging", "FileStorage", "SQLiteBackend", "Webhooks", "AWSBackends", "AWSSigning", "RenderIsolation",
+                "Composition", "Pipeline", "Imaging", "BlockingWork",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "SystemPackage", package: "swift-system"), .product(name: "Yams", package: "Yams"),
+                .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("openapi.yaml"), .copy("Web")]
         ),
@@ -89,27 +103,28 @@ let package = Package(
         .executableTarget(
             name: "darkroom",
             dependencies: [
-                "Pipeline", "Imaging", "Server", "AWSBackends", "AWSSigning", "RenderIsolation",
+                "Pipeline", "Imaging", "Composition", "Server", "AWSBackends", "AWSSigning", "RenderIsolation", "SQLiteBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
         // Byte-level builders of test inputs (EXIF segments), shared by the test targets.
         .target(name: "ImagingFixtures", dependencies: ["Imaging"], path: "Tests/ImagingFixtures"),
+        .testTarget(name: "BlockingWorkTests", dependencies: ["BlockingWork"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImagingFixtures", "CVips", "CLibVips"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "ImagingFixtures"]),
         .testTarget(name: "DarkroomTests", dependencies: ["Pipeline", "Imaging", "darkroom"]),
         .testTarget(
             name: "BackendTests",
             dependencies: [
-                "Pipeline", "Imaging", "FileStorage", "SQLiteBackend", "AWSBackends", "AWSSigning", .product(name: "Logging", package: "swift-log"),
+                "Pipeline", "Imaging", "BlockingWork", "FileStorage", "SQLiteBackend", "AWSBackends", "AWSSigning", "Composition",
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Pipeline", "Imaging", "Webhooks", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Server", "Composition", "Pipeline", "Imaging", "BlockingWork", "Webhooks", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -2,6 +2,7 @@
 S3 bucket on moto (signatures checked), S3 notifies SQS, `darkroom worker --events` processes,
 and the test reads the output bucket, the DynamoDB table and an SQS queue subscribed to SNS."""
 
+import hashlib
 import io
 import json
 import time
@@ -126,7 +127,8 @@ def photo_bytes(photos, index):
 def test_photos_dropped_in_s3_come_out_as_variants_records_and_notifications(pipeline, photos):
     keys = ["incoming/summer trip/café 1.jpg", "incoming/2026/beach+sun.jpg"]
     for index, key in enumerate(keys):
-        pipeline.put(key, photo_bytes(photos, index))
+        # The second arrives as S3's default type, as a client that sets none leaves it.
+        pipeline.put(key, photo_bytes(photos, index), content_type="application/octet-stream" if index else "image/jpeg")
 
     items = wait_for("two COMPLETED items", lambda: (lambda found: found if len(found) == 2 and all(i["status"] == "COMPLETED" for i in found) else None)(pipeline.images()))
     by_name = {item["filename"]: item for item in items}
@@ -136,8 +138,12 @@ def test_photos_dropped_in_s3_come_out_as_variants_records_and_notifications(pip
         # The fields the seed systems recorded.
         for field in ("id", "filename", "status", "createdAt", "updatedAt", "completedAt", "bytes", "format", "originalLocation", "variants"):
             assert field in item, f"{field} missing from {item}"
-        assert item["originalLocation"] == f"s3://{pipeline.input_bucket}/{key}"
+        # The original is copied into the output location, as an upload's is stored: the API and
+        # any blob store serve it, and deleting the image removes the copy, never the drop.
+        assert item["originalLocation"].startswith(f"s3://{pipeline.output_bucket}/processed/originals/{item['id']}/")
         assert int(item["bytes"]) == photo.stat().st_size
+        assert item["sha256"] == hashlib.sha256(photo.read_bytes()).hexdigest()
+        assert item["contentType"] == "image/jpeg", "by magic bytes, whatever S3 was told"
         assert item["format"] == "jpeg"
         source = Image.open(photo)
         assert (int(item["width"]), int(item["height"])) == source.size
@@ -336,8 +342,9 @@ def test_a_job_that_keeps_failing_is_left_to_the_queues_redrive(moto, tmp_path, 
         moved = wait_for("the message in the dead-letter queue", lambda: sqs.receive_message(QueueUrl=dead, WaitTimeSeconds=1).get("Messages"), timeout=60)
         record = json.loads(moved[0]["Body"])["Records"][0]
         assert urllib.parse.unquote_plus(record["s3"]["object"]["key"]) == "in/doomed.jpg", "the S3 event itself, intact"
+        # The original could never be copied into the output, so no record was left half-made.
         items = [i for i in moto.resource("dynamodb").Table(table).scan()["Items"] if not i["id"].startswith("idempotency#")]
-        assert len(items) == 1 and items[0]["status"] == "PROCESSING" and int(items[0]["attempts"]) == 3
+        assert items == []
         attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
         assert attributes == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
     finally:

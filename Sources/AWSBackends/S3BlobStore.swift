@@ -25,7 +25,8 @@ public struct S3BlobStore: BlobStore {
     }
 
     /// The object a key names: relative keys live under this store's prefix; a key written as
-    /// `s3://bucket/key` (an original that arrived by an S3 event) is read where it is.
+    /// `s3://bucket/key` is read where it is: records made by S3 events before drops were copied
+    /// into the store carry such keys.
     func object(_ key: String) throws -> (bucket: String, key: String) {
         if key.hasPrefix("s3://") {
             let rest = key.dropFirst("s3://".count)
@@ -49,14 +50,9 @@ public struct S3BlobStore: BlobStore {
         }
     }
 
-    /// Streams the object into one buffer sized from its Content-Length.
     public func get(_ key: String) async throws -> [UInt8]? {
         let (bucket, objectKey) = try object(key)
-        guard let (length, body) = try await client.streamObject(bucket: bucket, key: objectKey) else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(length ?? 0)
-        for try await chunk in body { bytes += chunk.readableBytesView }
-        return bytes
+        return try await client.getObject(bucket: bucket, key: objectKey)
     }
 
     public func head(_ key: String) async throws -> S3Client.ObjectInfo? {

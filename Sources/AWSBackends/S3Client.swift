@@ -1,6 +1,7 @@
 import AWSSigning
 import AsyncHTTPClient
 import Foundation
+import Pipeline
 import NIOCore
 import NIOHTTP1
 
@@ -66,6 +67,15 @@ public struct S3Client: Sendable {
             throw AWSError(service: "s3", status: Int(response.status.code), body: body.readBytes(length: body.readableBytes) ?? [], requestID: nil)
         }
         return (response.headers.first(name: "content-length").flatMap(Int.init), response.body)
+    }
+
+    /// The whole object in one buffer sized from its Content-Length; nil when missing.
+    public func getObject(bucket: String, key: String) async throws -> [UInt8]? {
+        guard let (length, body) = try await streamObject(bucket: bucket, key: key) else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(length ?? 0)
+        for try await chunk in body { bytes += chunk.readableBytesView }
+        return bytes
     }
 
     public struct ObjectInfo: Sendable, Equatable {
@@ -144,5 +154,16 @@ public struct S3Client: Sendable {
         let request = SigV4Signer.Request(method: "GET", path: path, headers: [("Host", host)])
         let query = aws.signer.presign(request, expires: expires, date: date).query
         return "\(aws.endpoint.scheme ?? "https")://\(host)\(path)?\(query)"
+    }
+}
+
+/// Objects dropped into a bucket, read for `DropIngestor`.
+extension S3Client: DropReader {
+    public func size(bucket: String, key: String) async throws -> Int? {
+        try await headObject(bucket: bucket, key: key)?.size
+    }
+
+    public func read(bucket: String, key: String) async throws -> [UInt8]? {
+        try await getObject(bucket: bucket, key: key)
     }
 }

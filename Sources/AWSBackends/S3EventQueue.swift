@@ -2,40 +2,23 @@ import Foundation
 import Logging
 import Pipeline
 
-/// S3 `ObjectCreated` notifications in SQS, seen by the worker as jobs. Leasing a message
-/// creates its image record, idempotently on bucket, key and ETag, so a redelivered or duplicate
-/// event is processed once. The SQS visibility timeout is the lease; the message is deleted only
-/// after the variants are stored and the record is final. A job that keeps failing is put back
-/// with a growing delay, so the queue's own redrive policy can move it to its dead-letter queue.
-///
-/// Nothing is ever ingested from the output location: those events, test events, other event
-/// types and keys outside the input location are deleted without a record.
+/// S3 notifications in SQS, seen by the worker as jobs. This is transport only: the message is
+/// read here, and what it means (the recursion guard, idempotency, the record) is decided by
+/// `DropIngestor`. The SQS visibility timeout is the lease; the message is deleted only after
+/// the variants are stored and the record is final. A job that keeps failing is put back with a
+/// growing delay, so the queue's own redrive policy can move it to its dead-letter queue.
 public struct S3EventQueue: JobQueue {
     public let sqs: SQSClient
     public let queue: String
-    public let input: S3Location
-    public let output: S3Location
-    let s3: S3Client
-    let metadata: any MetadataStore
-    let recipe: String
+    let drops: DropIngestor
     let logger: Logger
     /// How long a receive waits for a message (SQS long polling).
     var waitSeconds = 2
 
-    public init(
-        sqs: SQSClient, queue: String, input: S3Location, output: S3Location, s3: S3Client, metadata: any MetadataStore, recipe: String,
-        logger: Logger = Logger(label: "darkroom.s3-events")
-    ) throws {
-        guard !input.overlaps(output) else {
-            throw OverlappingLocationsError(input: input, output: output)
-        }
+    public init(sqs: SQSClient, queue: String, drops: DropIngestor, logger: Logger = Logger(label: "darkroom.s3-events")) {
         self.sqs = sqs
         self.queue = queue
-        self.input = input
-        self.output = output
-        self.s3 = s3
-        self.metadata = metadata
-        self.recipe = recipe
+        self.drops = drops
         self.logger = logger
     }
 
@@ -73,50 +56,27 @@ public struct S3EventQueue: JobQueue {
             return try await drop(message, reason: "split into \(records.count) messages")
         case .records(let records):
             guard let event = records.first else { return try await drop(message, reason: "no records") }
-            return try await ingest(event, message: message)
-        }
-    }
-
-    func ingest(_ event: S3ObjectEvent, message: SQSClient.Message) async throws -> Lease? {
-        guard event.isObjectCreated else { return try await drop(message, reason: "\(event.eventName) is not ObjectCreated") }
-        if output.contains(bucket: event.bucket, key: event.key) {
-            return try await drop(message, reason: "s3://\(event.bucket)/\(event.key) is in the output location")
-        }
-        guard input.contains(bucket: event.bucket, key: event.key) else {
-            return try await drop(message, reason: "s3://\(event.bucket)/\(event.key) is outside the input location \(input)")
-        }
-        let claim = "s3://\(event.bucket)/\(event.key)#\(event.eTag)"
-        // The claim names the object version, so it is its own fingerprint.
-        switch try await metadata.claimIdempotencyKey(claim, fingerprint: claim) {
-        case .mismatch:
-            return try await drop(message, reason: "a duplicate")
-        case .completed(let ids):
-            // Seen before: the worker skips it if it is done, or finishes it if a crash interrupted it.
-            guard let id = ids.first, let record = try await metadata.record(id: id) else { return try await drop(message, reason: "a duplicate") }
-            return Lease(
-                job: Job(imageID: id, recipe: record.recipe, generation: record.generation), token: message.receiptHandle,
-                attempts: message.receiveCount)
-        case .inProgress:
-            try await sqs.changeVisibility(queue: queue, receiptHandle: message.receiptHandle, seconds: 5)
-            return nil
-        case .claimed:
+            let outcome: DropIngestor.Outcome
             do {
-                guard let head = try await s3.headObject(bucket: event.bucket, key: event.key) else {
-                    try await metadata.releaseIdempotencyKey(claim)
-                    return try await drop(message, reason: "s3://\(event.bucket)/\(event.key) no longer exists")
-                }
-                let filename = DisplayName.normalise(event.key)
-                let record = ImageRecord(
-                    id: ImageID.generate(), filename: filename, recipe: recipe, contentType: head.contentType ?? "application/octet-stream",
-                    bytes: head.size, sha256: "", originalKey: "s3://\(event.bucket)/\(event.key)")
-                try await metadata.insert(record)
-                try await metadata.completeIdempotencyKey(claim, imageIDs: [record.id])
-                logger.info("ingested from S3", metadata: ["image": "\(record.id)", "source": "s3://\(event.bucket)/\(event.key)"])
-                return Lease(
-                    job: Job(imageID: record.id, recipe: recipe, generation: 1), token: message.receiptHandle, attempts: message.receiveCount)
+                outcome = try await drops.ingest(
+                    DroppedObject(bucket: event.bucket, key: event.key, version: event.eTag, isCreation: event.isObjectCreated))
             } catch {
-                try? await metadata.releaseIdempotencyKey(claim)
+                // Storage or the database failed: the event comes back after a short delay, and the
+                // queue's redrive policy counts the attempt.
+                logger.warning("an S3 event could not be ingested; it will be retried", metadata: ["error": "\(error)", "message": "\(message.id)"])
+                try? await sqs.changeVisibility(
+                    queue: queue, receiptHandle: message.receiptHandle, seconds: min(60, 1 << min(message.receiveCount, 6)))
                 throw error
+            }
+            switch outcome {
+            case .job(let job):
+                logger.info("ingested from S3", metadata: ["image": "\(job.imageID)", "source": "s3://\(event.bucket)/\(event.key)"])
+                return Lease(job: job, token: message.receiptHandle, attempts: message.receiveCount)
+            case .ignored(let reason):
+                return try await drop(message, reason: reason)
+            case .busy:
+                try await sqs.changeVisibility(queue: queue, receiptHandle: message.receiptHandle, seconds: 5)
+                return nil
             }
         }
     }
@@ -146,20 +106,5 @@ public struct S3EventQueue: JobQueue {
 
     public func depth() async throws -> Int {
         try await SQSJobQueue(client: sqs, queue: queue).depth()
-    }
-}
-
-/// The input and output locations overlap, which would feed outputs back in.
-public struct OverlappingLocationsError: Error, CustomStringConvertible {
-    public var input: S3Location
-    public var output: S3Location
-
-    public init(input: S3Location, output: S3Location) {
-        self.input = input
-        self.output = output
-    }
-
-    public var description: String {
-        "--input \(input) and --output \(output) overlap: variants written to the output would be ingested again. Use separate buckets or prefixes."
     }
 }

@@ -1,16 +1,12 @@
 import AWSSigning
 import Foundation
+import Pipeline
 
-/// `s3://bucket/prefix`: a bucket and a key prefix within it (empty, or ending in `/`).
-public struct S3Location: Sendable, Equatable, CustomStringConvertible {
-    public var bucket: String
-    public var prefix: String
+/// `s3://bucket/prefix`: a bucket and a key prefix within it. Containment, the rule that keeps
+/// outputs from being ingested again, is `BucketLocation`'s; this adds S3's naming rules.
+public typealias S3Location = BucketLocation
 
-    public init(bucket: String, prefix: String = "") {
-        self.bucket = bucket
-        self.prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
-    }
-
+extension BucketLocation {
     /// Parses `s3://bucket` or `s3://bucket/some/prefix`.
     public init(url text: String) throws {
         guard text.hasPrefix("s3://") else {
@@ -26,18 +22,6 @@ public struct S3Location: Sendable, Equatable, CustomStringConvertible {
             throw AWSConfigurationError("The prefix of '\(text)' may not contain . or .. segments.")
         }
         self.init(bucket: bucket, prefix: prefix)
-    }
-
-    public var description: String { "s3://\(bucket)/\(prefix)" }
-
-    /// True when `key` in `bucket` lies inside this location.
-    public func contains(bucket: String, key: String) -> Bool {
-        bucket == self.bucket && key.hasPrefix(prefix)
-    }
-
-    /// True when one location lies inside the other, so reading one would see the other's writes.
-    public func overlaps(_ other: S3Location) -> Bool {
-        bucket == other.bucket && (prefix.hasPrefix(other.prefix) || other.prefix.hasPrefix(prefix))
     }
 
     static func isValidBucket(_ name: String) -> Bool {

@@ -6,6 +6,9 @@ import Foundation
 public struct SQSClient: Sendable {
     public let aws: AWSClient
 
+    /// `sqs://NAME` references resolved to URLs, so each is looked up once.
+    private let resolved = ResolvedQueues()
+
     public init(environment: AWSEnvironment, http: HTTPClient = .shared) {
         aws = AWSClient(environment: environment, service: "sqs", http: http)
     }
@@ -19,8 +22,12 @@ public struct SQSClient: Sendable {
         public var receiveCount: Int
     }
 
+    /// Every call that names a queue may name it `sqs://NAME`: it is resolved on first use, so
+    /// making a queue does no I/O.
     func call(_ operation: String, _ input: [String: Any]) async throws -> [String: Any] {
-        try await aws.json("AmazonSQS.\(operation)", input)
+        var input = input
+        if let reference = input["QueueUrl"] as? String { input["QueueUrl"] = try await queueURL(reference) }
+        return try await aws.json("AmazonSQS.\(operation)", input)
     }
 
     /// A queue URL from what a person wrote: the URL AWS prints, or `sqs://queue-name`.
@@ -29,8 +36,10 @@ public struct SQSClient: Sendable {
         guard reference.hasPrefix("sqs://"), reference.count > 6 else {
             throw AWSConfigurationError("'\(reference)' is not a queue: give its URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME) or sqs://NAME.")
         }
-        let answer = try await call("GetQueueUrl", ["QueueName": String(reference.dropFirst(6))])
+        if let url = resolved.url(for: reference) { return url }
+        let answer = try await aws.json("AmazonSQS.GetQueueUrl", ["QueueName": String(reference.dropFirst(6))])
         guard let url = answer["QueueUrl"] as? String else { throw AWSConfigurationError("SQS did not return a URL for \(reference).") }
+        resolved.store(url, for: reference)
         return url
     }
 
@@ -73,4 +82,15 @@ public struct SQSClient: Sendable {
         let answer = try await call("GetQueueAttributes", ["QueueUrl": queue, "AttributeNames": names])
         return answer["Attributes"] as? [String: String] ?? [:]
     }
+}
+
+/// Queue URLs already looked up, by reference.
+///
+/// `@unchecked Sendable`: `urls` is only touched with `lock` held.
+final class ResolvedQueues: @unchecked Sendable {
+    private let lock = NSLock()
+    private var urls: [String: String] = [:]
+
+    func url(for reference: String) -> String? { lock.withLock { urls[reference] } }
+    func store(_ url: String, for reference: String) { lock.withLock { urls[reference] = url } }
 }

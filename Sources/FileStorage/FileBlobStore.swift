@@ -1,5 +1,5 @@
 import Foundation
-import Imaging
+import BlockingWork
 import Pipeline
 
 #if canImport(Glibc)
@@ -13,10 +13,22 @@ public struct FileBlobStore: BlobStore {
     public let root: URL
     private let pool: BlockingPool
 
-    public init(root: URL, ioThreads: Int = 2) throws {
+    /// The store under `root`, with no I/O: `prepare` creates the folder.
+    public init(unpreparedRoot root: URL, ioThreads: Int = 2) {
         self.root = root.standardizedFileURL
-        self.pool = BlockingPool(threads: ioThreads)
+        self.pool = BlockingPool(threads: ioThreads, name: "darkroom-files")
+    }
+
+    /// The store under `root`, creating the folder now.
+    public init(root: URL, ioThreads: Int = 2) throws {
+        self.init(unpreparedRoot: root, ioThreads: ioThreads)
         try FileManager.default.createDirectory(at: self.root, withIntermediateDirectories: true)
+    }
+
+    /// Creates the root folder when it is missing.
+    public func prepare() async throws {
+        let root = self.root
+        try await pool.run { try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true) }
     }
 
     public func put(_ key: String, bytes: [UInt8], contentType: String) async throws {

@@ -4,7 +4,8 @@
 /// person who sent the image: what went wrong and what they can do about it. `detail` holds
 /// libvips's own text, for logs only.
 public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible {
-    fileprivate enum Code: String, Sendable {
+    /// What went wrong, as a type: callers decide on this, never on `description`'s text.
+    public enum Kind: String, Sendable, CaseIterable {
         case emptyInput = "empty_input"
         case fileTooLarge = "file_too_large"
         case unsupportedFormat = "unsupported_format"
@@ -18,23 +19,24 @@ public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible 
         case startupFailed = "startup_failed"
     }
 
-    fileprivate let code: Code
+    /// What went wrong.
+    public let kind: Kind
     /// What the client may see: safe, specific and actionable.
     public let message: String
     /// Full diagnostic detail for the log, such as libvips's error buffer.
     public let detail: String
 
-    fileprivate init(_ code: Code, _ message: String, detail: String = "") {
-        self.code = code
+    fileprivate init(_ kind: Kind, _ message: String, detail: String = "") {
+        self.kind = kind
         self.message = message
         self.detail = detail
     }
 
-    public var description: String { code.rawValue }
+    public var description: String { kind.rawValue }
 
     /// True when the input itself is at fault (a 4xx), false for an internal failure.
     public var isClientError: Bool {
-        switch code {
+        switch kind {
         case .processingFailed, .encodeFailed, .startupFailed: false
         default: true
         }
@@ -97,15 +99,15 @@ extension ImagingError: Codable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let raw = try c.decode(String.self, forKey: .code)
-        guard let code = Code(rawValue: raw) else {
+        guard let kind = Kind(rawValue: raw) else {
             throw DecodingError.dataCorruptedError(forKey: .code, in: c, debugDescription: "unknown imaging error code '\(raw)'")
         }
-        self.init(code, try c.decode(String.self, forKey: .message), detail: try c.decode(String.self, forKey: .detail))
+        self.init(kind, try c.decode(String.self, forKey: .message), detail: try c.decode(String.self, forKey: .detail))
     }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(code.rawValue, forKey: .code)
+        try c.encode(kind.rawValue, forKey: .code)
         try c.encode(message, forKey: .message)
         try c.encode(detail, forKey: .detail)
     }

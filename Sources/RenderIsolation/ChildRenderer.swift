@@ -1,4 +1,5 @@
 import Foundation
+import BlockingWork
 import Imaging
 import Logging
 import Pipeline

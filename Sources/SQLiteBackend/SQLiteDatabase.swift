@@ -1,6 +1,6 @@
 import CSQLite
 import Foundation
-import Imaging
+import BlockingWork
 
 /// A value bound to or read from a statement.
 public enum SQLiteValue: Sendable, Equatable {
@@ -31,14 +31,27 @@ public struct SQLiteError: Error, CustomStringConvertible {
 /// cooperative pool. The database is in WAL mode with `synchronous=FULL`, so a committed
 /// transaction survives a crash or `kill -9`.
 ///
-/// `@unchecked Sendable`: the connection handle is only used inside `perform`, which runs on a
-/// single-thread pool, so no two threads ever touch it at once.
+/// Making one does no I/O: the file is opened by the first statement, on the database's thread,
+/// and an open that fails is that statement's error.
+///
+/// `@unchecked Sendable`: the connection handle is only touched inside `perform`, which runs on
+/// a single-thread pool, so no two threads ever touch it at once.
 public final class SQLiteDatabase: @unchecked Sendable {
-    private let handle: OpaquePointer
+    private var handle: OpaquePointer?
     private let pool = BlockingPool(threads: 1)
     public let path: String
 
-    public init(path: String) throws {
+    public init(path: String) {
+        self.path = path
+    }
+
+    deinit {
+        if let handle { sqlite3_close_v2(handle) }
+    }
+
+    /// The open connection; opens the file on first use. Only called on the database's thread.
+    private func connection() throws -> SQLiteConnection {
+        if let handle { return SQLiteConnection(handle: handle) }
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         guard sqlite3_open_v2(path, &db, flags, nil) == SQLITE_OK, let db else {
@@ -46,22 +59,23 @@ public final class SQLiteDatabase: @unchecked Sendable {
             sqlite3_close(db)
             throw SQLiteError(code: SQLITE_CANTOPEN, message: "\(path): \(message)")
         }
-        handle = db
-        self.path = path
         let connection = SQLiteConnection(handle: db)
-        try connection.execute("PRAGMA journal_mode=WAL")
-        try connection.execute("PRAGMA synchronous=FULL")
-        try connection.execute("PRAGMA busy_timeout=5000")
-    }
-
-    deinit {
-        sqlite3_close_v2(handle)
+        do {
+            try connection.execute("PRAGMA journal_mode=WAL")
+            try connection.execute("PRAGMA synchronous=FULL")
+            try connection.execute("PRAGMA busy_timeout=5000")
+        } catch {
+            sqlite3_close(db)
+            throw error
+        }
+        handle = db
+        return connection
     }
 
     /// Runs `body` with the connection, on the database's thread.
     @discardableResult
     public func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await pool.run { [self] in try body(SQLiteConnection(handle: self.handle)) }
+        try await pool.run { [self] in try body(self.connection()) }
     }
 }
 

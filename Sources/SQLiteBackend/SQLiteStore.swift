@@ -6,9 +6,21 @@ import Pipeline
 public final class SQLiteStore: Sendable {
     let database: SQLiteDatabase
 
+    /// The store over the database at `path`, with no I/O: nothing is opened until `prepare`
+    /// (or the first statement) runs.
+    public init(unopened path: String) {
+        database = SQLiteDatabase(path: path)
+    }
+
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    public init(path: String) async throws {
-        database = try SQLiteDatabase(path: path)
+    public convenience init(path: String) async throws {
+        self.init(unopened: path)
+        try await prepare()
+    }
+
+    /// Opens the database, creating it if needed, and brings its schema up to date: the step
+    /// that runs before anything serves.
+    public func prepare() async throws {
         try await database.perform { try SQLiteSchema.migrate($0) }
     }
 

@@ -1,6 +1,8 @@
+import BlockingWork
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Imaging
 import Pipeline
 
 /// An error answered as `{"error": {"code", "message"}}` with its HTTP status.
@@ -33,10 +35,39 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         APIError(.badRequest, code: "bad_request", message: message)
     }
 
+    /// How the HTTP API answers a refused upload: the one place ingest kinds become statuses.
     public static func from(_ error: IngestError) -> APIError {
-        var api = APIError(HTTPResponse.Status(code: error.httpStatus), code: error.code, message: error.message)
-        if error.httpStatus == 503 { api.headers[.retryAfter] = "5" }
+        let status: HTTPResponse.Status =
+            switch error.kind {
+            case .badRequest: .badRequest
+            case .unknownRecipe, .keyReused: .unprocessableContent
+            case .busy: .serviceUnavailable
+            case .conflict: .conflict
+            case .gone: .gone
+            case .refused(let imaging): Self.status(imaging)
+            }
+        var api = APIError(status, code: error.code, message: error.message)
+        if status == .serviceUnavailable { api.headers[.retryAfter] = "5" }
         return api
+    }
+
+    /// The request pool is full: the server has more uploads to read than it has room for.
+    public static func busy(_ error: BlockingPoolBusy) -> APIError {
+        var api = APIError(
+            .serviceUnavailable, code: "server_busy", message: "The server is busy with other uploads (\(error.waiting) waiting); try again shortly.")
+        api.headers[.retryAfter] = "2"
+        return api
+    }
+
+    /// The status of an image the probe refused.
+    static func status(_ kind: ImagingError.Kind) -> HTTPResponse.Status {
+        switch kind {
+        case .fileTooLarge: .contentTooLarge
+        case .unsupportedFormat, .formatNotAllowed: .unsupportedMediaType
+        case .emptyInput: .badRequest
+        case .tooManyPixels, .tooManyFrames, .corrupt, .invalidArgument: .unprocessableContent
+        case .processingFailed, .encodeFailed, .startupFailed: .internalServerError
+        }
     }
 }
 

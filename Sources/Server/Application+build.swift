@@ -1,23 +1,49 @@
+import Composition
 import Foundation
 import Hummingbird
 import Logging
 import Pipeline
 import ServiceLifecycle
 
+/// The parts only HTTP needs (the body budget) beside a `Runtime`, and each
+/// controller's own dependencies.
+struct HTTPParts: Sendable {
+    let runtime: Runtime
+    var metrics: ServiceMetrics { runtime.metrics }
+    let bodyBudget: BodyBudget
+
+    init(runtime: Runtime) {
+        self.runtime = runtime
+        bodyBudget = BodyBudget(capacity: runtime.configuration.bodyBudgetBytes)
+    }
+
+    /// The images API's own dependencies.
+    var images: ImagesController {
+        ImagesController(
+            ingestor: runtime.ingestor, metadata: runtime.metadata, blobs: runtime.blobs, committer: runtime.committer, catalog: runtime.catalog,
+            doorbell: runtime.doorbell, statusNotifier: runtime.streamNotifier, links: runtime.links, bodyBudget: bodyBudget, metrics: metrics,
+            requestPool: runtime.requestPool, limits: runtime.configuration.limits,
+            maxRequestBytes: runtime.configuration.maxRequestBytes)
+    }
+}
+
 /// Builds the Darkroom application: routes, middleware, and (unless turned off) the workers.
-/// `darkroom serve` and the tests use this same builder.
-public func buildApplication(_ components: ServiceComponents, logger: Logger = Logger(label: "darkroom")) throws -> some ApplicationProtocol {
-    let configuration = components.configuration
+/// `darkroom serve` and the tests use this same builder. The runtime must be prepared first.
+public func buildApplication(_ runtime: Runtime, logger: Logger = Logger(label: "darkroom")) throws -> some ApplicationProtocol {
+    let server = HTTPParts(runtime: runtime)
+    let configuration = runtime.configuration
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorBodyMiddleware(routes: DocumentedRoutes(document: DocumentedRoutes.servedDocument)))
-    router.add(middleware: MetricsMiddleware(metrics: components.metrics))
-    HealthController(services: components).addRoutes(to: router)
+    router.add(middleware: MetricsMiddleware(metrics: server.metrics))
+    HealthController(queue: runtime.queue, blobs: runtime.blobs).addRoutes(to: router)
+    let queue = runtime.queue
+    let metrics = server.metrics
     router.get("metrics") { _, _ in
-        let depth = (try? await components.queue.depth()) ?? 0
+        let depth = (try? await queue.depth()) ?? 0
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-            body: .init(byteBuffer: ByteBuffer(string: components.metrics.render(queueDepth: depth))))
+            body: .init(byteBuffer: ByteBuffer(string: metrics.render(queueDepth: depth))))
     }
     router.get("openapi.yaml") { _, _ in
         let text = DocumentedRoutes.servedDocument
@@ -26,18 +52,12 @@ public func buildApplication(_ components: ServiceComponents, logger: Logger = L
     }
     WebUIController().addRoutes(to: router)
     let api = router.group("api")
-    if let signer = components.signer {
+    if let signer = runtime.signer {
         api.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys, signer: signer))
     }
-    ImagesController(services: components).addRoutes(to: api)
-    EventsController(events: components.events, links: components.links).addRoutes(to: api)
+    server.images.addRoutes(to: api)
+    EventsController(events: runtime.events, links: runtime.links).addRoutes(to: api)
 
-    var services: [any Service] = []
-    if let webhooks = components.webhooks { services.append(webhooks) }
-    if let relay = components.statusFeedRelay { services.append(StatusFeedRelayService(relay: relay)) }
-    if configuration.runWorkers {
-        services.append(WorkerService(worker: try components.makeWorker(), count: configuration.workerCount))
-    }
     let limit = configuration.maxRequestBytes
     return Application(
         router: router,
@@ -45,7 +65,7 @@ public func buildApplication(_ components: ServiceComponents, logger: Logger = L
             configuration: .init(
                 additionalChannelHandlers: [ContinueHandler(maxBodyBytes: limit)], idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "darkroom"),
-        services: services,
+        services: runtime.services(workers: configuration.runWorkers, relay: true),
         logger: logger
     )
 }
@@ -53,9 +73,9 @@ public func buildApplication(_ components: ServiceComponents, logger: Logger = L
 /// Runs `darkroom serve` until SIGTERM or SIGINT. The open event streams are ended first: the
 /// HTTP server's graceful shutdown waits for in-flight requests, and an event stream never ends
 /// by itself. (Services shut down in reverse order, so the closer goes last in the list.)
-public func runUntilSignalled(_ app: some ApplicationProtocol, components: ServiceComponents, logger: Logger) async throws {
+public func runUntilSignalled(_ app: some ApplicationProtocol, runtime: Runtime, logger: Logger) async throws {
     let group = ServiceGroup(
         configuration: .init(
-            services: [app, EventStreamCloser(events: components.events)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: [app, EventStreamCloser(events: runtime.events)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Composition
 import Hummingbird
 import Pipeline
 
@@ -44,21 +45,7 @@ struct EventsController: Sendable {
     }
 
     static func frame(_ event: ImageEvent, links: BlobLinks) -> ByteBuffer {
-        let json = String(decoding: payload(event, links: links), as: UTF8.self)
+        let json = String(decoding: EventPayload.json(event, links: links), as: UTF8.self)
         return ByteBuffer(string: "id: \(event.id)-\(event.status.rawValue)\nevent: status\ndata: \(json)\n\n")
-    }
-
-    /// The JSON both the event stream and webhooks carry: {id, status, error, variants}.
-    static func payload(_ event: ImageEvent, links: BlobLinks) -> [UInt8] {
-        struct Payload: Encodable {
-            var id: String
-            var status: ImageStatus
-            var error: String?
-            var variants: [ImageResource.Variant]
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let variants = ImageResource.variants(event.variants, id: event.id, links: links)
-        return Array((try? encoder.encode(Payload(id: event.id, status: event.status, error: event.error, variants: variants))) ?? Data())
     }
 }

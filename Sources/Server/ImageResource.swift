@@ -1,18 +1,11 @@
 import Foundation
+import Composition
 import Hummingbird
 import Pipeline
 
 /// The image object the API returns. Field names are fixed: clients depend on them.
 struct ImageResource: ResponseEncodable, Codable, Sendable {
-    struct Variant: Codable, Sendable {
-        var name: String
-        var url: String
-        var width: Int
-        var height: Int
-        var bytes: Int
-        var format: String
-        var contentType: String
-    }
+    typealias Variant = VariantLink
 
     var id: String
     var filename: String
@@ -51,16 +44,7 @@ struct ImageResource: ResponseEncodable, Codable, Sendable {
         attempts = record.attempts
         url = "/api/images/\(record.id)"
         originalUrl = links.url(path: "/api/images/\(record.id)/original", key: record.originalKey)
-        variants = Self.variants(record.variants, id: record.id, links: links)
-    }
-
-    /// Variant URLs, as `BlobLinks` makes them.
-    static func variants(_ records: [VariantRecord], id: String, links: BlobLinks) -> [Variant] {
-        records.map {
-            Variant(
-                name: $0.name, url: links.url(path: "/api/images/\(id)/variants/\($0.name)", key: $0.key), width: $0.width, height: $0.height,
-                bytes: $0.bytes, format: $0.format, contentType: $0.contentType)
-        }
+        variants = VariantLink.list(record.variants, id: record.id, links: links)
     }
 
     static func timestamp(_ date: Date) -> String {

@@ -1,12 +1,31 @@
 import Foundation
 import HTTPTypes
+import BlockingWork
+import Composition
 import Hummingbird
 import Imaging
 import Pipeline
 
 /// `/api/images`: upload, read, list, download, delete and reprocess images.
 struct ImagesController: Sendable {
-    let services: ServiceComponents
+    let ingestor: Ingestor
+    let metadata: any MetadataStore
+    let blobs: any BlobStore
+    /// Reprocessing commits a new generation and its job together.
+    let committer: RecordCommitter
+    let catalog: RecipeCatalog
+    /// Rung when a job is queued, so an idle in-process worker starts at once.
+    let doorbell: Doorbell
+    /// Hears deletions and reprocessing, for the event stream.
+    let statusNotifier: any Notifier
+    let links: BlobLinks
+    let bodyBudget: BodyBudget
+    let metrics: ServiceMetrics
+    /// Framing and base64 decoding run here, off the event loops and the cooperative pool.
+    let requestPool: BlockingPool
+    let limits: Limits
+    /// The largest request body accepted (`DarkroomConfiguration.maxRequestBytes`).
+    let maxRequestBytes: Int
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("images", use: upload)
@@ -25,38 +44,48 @@ struct ImagesController: Sendable {
 
     @Sendable func upload(_ request: Request, context: AppRequestContext) async throws -> Response {
         let recipe = request.uri.queryParameters["recipe"].map(String.init) ?? "default"
-        let limit = services.configuration.maxRequestBytes
+        let limit = maxRequestBytes
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             throw APIError(
-                .contentTooLarge, code: "file_too_large", message: Self.tooLarge(declared, files: services.configuration.limits.maxFileBytes))
+                .contentTooLarge, code: "file_too_large", message: Self.tooLarge(declared, files: limits.maxFileBytes))
         }
         let reservation = request.headers[.contentLength].flatMap(Int.init) ?? limit
-        guard services.bodyBudget.reserve(reservation) else {
+        guard bodyBudget.reserve(reservation) else {
             var busy = APIError(
                 .serviceUnavailable, code: "too_many_uploads",
-                message: "The server is receiving too many uploads at once (\(services.bodyBudget.capacity) bytes in flight); try again shortly.")
+                message: "The server is receiving too many uploads at once (\(bodyBudget.capacity) bytes in flight); try again shortly.")
             busy.headers[.retryAfter] = "2"
             throw busy
         }
-        defer { services.bodyBudget.release(reservation) }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError(.contentTooLarge, code: "file_too_large", message: Self.tooLarge(nil, files: services.configuration.limits.maxFileBytes))
+        defer { bodyBudget.release(reservation) }
+        // The body is copied once, from the network's buffers into one array of its declared
+        // size; framing and base64 are then decoded on the request pool, where a multipart file
+        // is cut out of that array in place.
+        let body = ReceivedBody()
+        body.bytes.reserveCapacity(min(reservation, limit))
+        for try await chunk in request.body {
+            guard body.bytes.count + chunk.readableBytes <= limit else {
+                throw APIError(.contentTooLarge, code: "file_too_large", message: Self.tooLarge(nil, files: limits.maxFileBytes))
+            }
+            body.bytes.append(contentsOf: chunk.readableBytesView)
         }
-        // Framing and base64 are decoded on the blocking pool: a large body never stalls the
-        // event loops or the cooperative pool.
         let headers = request.headers
-        let files = try await services.pool.run { try UploadBody.files(from: Array(buffer: body), headers: headers) }
+        let files: [Upload]
+        do {
+            files = try await requestPool.run { try UploadBody.files(from: body.take(), headers: headers) }
+        } catch let error as BlockingPoolBusy {
+            throw APIError.busy(error)
+        }
         let idempotencyKey = request.headers[HTTPField.Name("Idempotency-Key")!]
         do {
-            let records = try await services.ingestor.ingest(files, recipe: recipe, idempotencyKey: idempotencyKey)
-            await services.doorbell.ring()
-            services.metrics.uploaded(records.count)
+            let records = try await ingestor.ingest(files, recipe: recipe, idempotencyKey: idempotencyKey)
+            await doorbell.ring()
+            metrics.uploaded(records.count)
             return try accepted(records, request: request, context: context)
         } catch let error as IngestError {
             throw APIError.from(error)
+        } catch let error as BlockingPoolBusy {
+            throw APIError.busy(error)
         }
     }
 
@@ -83,18 +112,18 @@ struct ImagesController: Sendable {
     /// 202 with the image object (and its Location), or `{"images": [...]}` for several.
     private func accepted(_ records: [ImageRecord], request: Request, context: AppRequestContext) throws -> Response {
         if records.count == 1, let record = records.first {
-            var response = try ImageResource(record, links: services.links).response(from: request, context: context)
+            var response = try ImageResource(record, links: links).response(from: request, context: context)
             response.status = .accepted
             response.headers[.location] = "/api/images/\(record.id)"
             return response
         }
-        var response = try ImageList(images: records.map { ImageResource($0, links: services.links) }).response(from: request, context: context)
+        var response = try ImageList(images: records.map { ImageResource($0, links: links) }).response(from: request, context: context)
         response.status = .accepted
         return response
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> ImageResource {
-        ImageResource(try await record(context), links: services.links)
+        ImageResource(try await record(context), links: links)
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ImagePage {
@@ -113,18 +142,18 @@ struct ImagesController: Sendable {
         }
         let cursor = query["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         if let cursor, !ImageID.isValid(cursor) { throw APIError.badRequest("cursor is not a value this API returned.") }
-        let records = try await services.metadata.list(status: status, limit: limit + 1, after: cursor)
+        let records = try await metadata.list(status: status, limit: limit + 1, after: cursor)
         let page = Array(records.prefix(limit))
-        return ImagePage(images: page.map { ImageResource($0, links: services.links) }, nextCursor: records.count > limit ? page.last?.id : nil)
+        return ImagePage(images: page.map { ImageResource($0, links: links) }, nextCursor: records.count > limit ? page.last?.id : nil)
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try imageID(context)
-        guard let record = try await services.metadata.delete(id: id) else { throw APIError.notFound("Image \(id)") }
+        guard let record = try await metadata.delete(id: id) else { throw APIError.notFound("Image \(id)") }
         // The record is gone, so a worker still on it writes nothing more and removes what it
         // wrote; the files already stored go now.
-        for prefix in BlobKeys.prefixes(id: record.id) { try await services.blobs.delete(prefix: prefix) }
-        await services.streamNotifier.notify(ImageEvent(id: id, status: record.status, error: "deleted"))
+        for prefix in BlobKeys.prefixes(id: record.id) { try await blobs.delete(prefix: prefix) }
+        await statusNotifier.notify(ImageEvent(id: id, status: record.status, error: "deleted"))
         return Response(status: .noContent)
     }
 
@@ -150,38 +179,38 @@ struct ImagesController: Sendable {
 
     @Sendable func reprocess(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try imageID(context)
-        guard let existing = try await services.metadata.record(id: id) else { throw APIError.notFound("Image \(id)") }
+        guard let existing = try await metadata.record(id: id) else { throw APIError.notFound("Image \(id)") }
         let recipe = request.uri.queryParameters["recipe"].map(String.init) ?? existing.recipe
-        guard services.catalog.recipe(named: recipe) != nil else {
-            throw APIError.from(IngestError.unknownRecipe(recipe, known: services.catalog.names))
+        guard catalog.recipe(named: recipe) != nil else {
+            throw APIError.from(IngestError.unknownRecipe(recipe, known: catalog.names))
         }
         // Reprocessing adds a job: it passes the same admission as an upload.
         do {
-            try await services.ingestor.gate.admit(1, queue: services.queue)
+            try await ingestor.gate.admit(1, queue: committer.queue)
         } catch let error as IngestError {
             throw APIError.from(error)
         }
         let restarted: ImageRecord?
         do {
-            restarted = try await services.committer.restart(id: id, recipe: recipe)
-            await services.ingestor.gate.release(1)
+            restarted = try await committer.restart(id: id, recipe: recipe)
+            await ingestor.gate.release(1)
         } catch {
-            await services.ingestor.gate.release(1)
+            await ingestor.gate.release(1)
             throw error
         }
         guard let record = restarted else { throw APIError.notFound("Image \(id)") }
         // The previous generation's files belong to no record now.
-        for variant in existing.variants where variant.key.hasPrefix("variants/") { try await services.blobs.delete(prefix: variant.key) }
-        await services.doorbell.ring()
-        await services.streamNotifier.notify(ImageEvent(id: id, status: .pending))
-        var response = try ImageResource(record, links: services.links).response(from: request, context: context)
+        for variant in existing.variants where variant.key.hasPrefix("variants/") { try await blobs.delete(prefix: variant.key) }
+        await doorbell.ring()
+        await statusNotifier.notify(ImageEvent(id: id, status: .pending))
+        var response = try ImageResource(record, links: links).response(from: request, context: context)
         response.status = .accepted
         return response
     }
 
     @Sendable func recipes(_ request: Request, context: AppRequestContext) async throws -> RecipeList {
         RecipeList(
-            recipes: services.catalog.names.compactMap { services.catalog.recipe(named: $0) }.map { recipe in
+            recipes: catalog.names.compactMap { catalog.recipe(named: $0) }.map { recipe in
                 RecipeList.Recipe(
                     name: recipe.name, description: recipe.description,
                     variants: recipe.variants.map { .init(name: $0.name, format: $0.output.format.rawValue) })
@@ -196,7 +225,7 @@ struct ImagesController: Sendable {
 
     private func record(_ context: AppRequestContext) async throws -> ImageRecord {
         let id = try imageID(context)
-        guard let record = try await services.metadata.record(id: id) else { throw APIError.notFound("Image \(id)") }
+        guard let record = try await metadata.record(id: id) else { throw APIError.notFound("Image \(id)") }
         return record
     }
 
@@ -212,7 +241,7 @@ struct ImagesController: Sendable {
         {
             return Response(status: .notModified, headers: headers)
         }
-        guard let bytes = try await services.blobs.get(key) else { throw APIError.notFound("The stored file") }
+        guard let bytes = try await blobs.get(key) else { throw APIError.notFound("The stored file") }
         headers[.contentType] = contentType
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }

@@ -1,3 +1,4 @@
+import Composition
 import Hummingbird
 
 /// Counts every request and its latency for `/metrics`, errors included.

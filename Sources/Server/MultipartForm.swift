@@ -25,6 +25,14 @@ struct MultipartForm {
         return nil
     }
 
+    /// The `file` parts of a form: each one's file name and where its bytes are in `body`. Only
+    /// positions come back, so the caller can cut a file out of the body without a copy.
+    static func files(in body: [UInt8], boundary: String) throws -> [(filename: String, range: Range<Int>)] {
+        try MultipartForm(body: body, boundary: boundary).parts.filter { $0.name == "file" }.map {
+            ($0.filename ?? "upload", $0.body.startIndex..<$0.body.endIndex)
+        }
+    }
+
     init(body: [UInt8], boundary: String) throws {
         let delimiter = Array("--\(boundary)".utf8)
         let separator = Array("\r\n--\(boundary)".utf8)

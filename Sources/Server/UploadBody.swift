@@ -6,23 +6,29 @@ import Pipeline
 /// The four ways an upload arrives, decoded into files. The image format is decided later, by
 /// magic bytes; the Content-Type here only says how the body is framed.
 enum UploadBody {
-    /// Decodes a collected body. Malformed framing is a 400, bad base64 a 422.
-    static func files(from bytes: [UInt8], headers: HTTPFields) throws -> [Upload] {
+    /// Decodes a collected body. Malformed framing is a 400, bad base64 a 422. The body is
+    /// taken, not copied: a single multipart file is cut out of it in place.
+    static func files(from bytes: consuming [UInt8], headers: HTTPFields) throws -> [Upload] {
         let contentType = (headers[.contentType] ?? "").lowercased()
         let name = headers[HTTPField.Name("X-Filename")!]
         if contentType.hasPrefix("multipart/form-data") {
             guard let boundary = MultipartForm.boundary(fromContentType: headers[.contentType] ?? "") else {
                 throw APIError.badRequest("The multipart Content-Type has no usable boundary.")
             }
-            let form: MultipartForm
+            let files: [(filename: String, range: Range<Int>)]
             do {
-                form = try MultipartForm(body: bytes, boundary: boundary)
+                files = try MultipartForm.files(in: bytes, boundary: boundary)
             } catch let error as MultipartError {
                 throw APIError.badRequest("The multipart body is malformed: \(error.reason).")
             }
-            let files = form.parts.filter { $0.name == "file" }
             guard !files.isEmpty else { throw APIError.badRequest("The form has no 'file' field.") }
-            return files.map { Upload(filename: $0.filename ?? "upload", bytes: Array($0.body)) }
+            if files.count == 1, let file = files.first {
+                var body = consume bytes
+                body.removeSubrange(file.range.upperBound...)
+                body.removeSubrange(..<file.range.lowerBound)
+                return [Upload(filename: file.filename, bytes: body)]
+            }
+            return files.map { Upload(filename: $0.filename, bytes: Array(bytes[$0.range])) }
         }
         if contentType.hasPrefix("application/json") {
             struct Payload: Decodable {
@@ -95,5 +101,19 @@ enum UploadBody {
         }
         guard !out.isEmpty, padding <= 2 else { throw invalid }
         return out
+    }
+}
+
+/// A request body as it arrives, handed to the request pool without a copy.
+///
+/// `@unchecked Sendable`: one task at a time uses it: the handler fills it, then the pool
+/// thread takes its bytes, after the handler has stopped touching it.
+final class ReceivedBody: @unchecked Sendable {
+    var bytes: [UInt8] = []
+
+    /// The bytes, leaving this empty, so the taker holds the only reference.
+    func take() -> [UInt8] {
+        defer { bytes = [] }
+        return bytes
     }
 }

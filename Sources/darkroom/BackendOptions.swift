@@ -1,6 +1,7 @@
 import ArgumentParser
 import Configuration
-import Server
+import Composition
+import Logging
 
 /// `--storage`, `--metadata`, `--queue`, `--notify` and `--create-table`, shared by `serve`,
 /// `worker` and `migrate`: each is the configuration key of the same name.
@@ -20,14 +21,17 @@ struct BackendOptions: ParsableArguments {
     }
 }
 
-extension ServiceComponents {
-    /// Builds the components; a configuration mistake found on the way (a bad URL, missing AWS
-    /// credentials) becomes a usage error, exit code 2.
-    static func checked(configuration: ServerConfiguration) async throws -> ServiceComponents {
+extension Runtime {
+    /// Builds and prepares the runtime; a configuration mistake found on the way (a bad URL,
+    /// missing AWS credentials, an unknown recipe) becomes a usage error, exit code 2.
+    static func checked(configuration: DarkroomConfiguration, logger: Logger) async throws -> Runtime {
+        let runtime: Runtime
         do {
-            return try await ServiceComponents(configuration: configuration)
+            runtime = try Runtime(configuration: configuration, logger: logger)
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
+        try await runtime.prepare()
+        return runtime
     }
 }

@@ -1,12 +1,12 @@
 import AWSBackends
 import AWSSigning
 import ArgumentParser
-import Configuration
+import Composition
 import Foundation
-import Server
+import SQLiteBackend
 
 /// `darkroom migrate`: creates what the metadata store needs before the first start: the
-/// DynamoDB table and its indexes, or the SQLite schema.
+/// DynamoDB table and its indexes, or the SQLite schema. The same steps `Runtime.prepare` runs.
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
@@ -16,9 +16,14 @@ struct MigrateCommand: AsyncParsableCommand {
     @Option(help: "Where the SQLite database lives (default ./data).") var data: String = "data"
 
     func run() async throws {
-        if metadata.hasPrefix("dynamodb://") {
-            let table = String(metadata.dropFirst("dynamodb://".count))
-            guard !table.isEmpty else { throw ValidationError("--metadata dynamodb:// needs a table name") }
+        let plan: BackendPlan.Metadata
+        do {
+            plan = try BackendPlan.metadata(metadata)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+        switch plan {
+        case .dynamoDB(let table):
             let environment: AWSEnvironment
             do {
                 environment = try AWSEnvironment.load()
@@ -27,14 +32,10 @@ struct MigrateCommand: AsyncParsableCommand {
             }
             try await DynamoDBMetadataStore.createTable(client: DynamoDBClient(environment: environment), table: table)
             print("DynamoDB table \(table) is ready (indexes status-id and kind-id).")
-        } else if metadata == "sqlite" {
-            var settings = ServerConfiguration()
-            settings.dataDirectory = data
+        case .sqlite:
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-            _ = try await Backends.make(settings, data: URL(fileURLWithPath: data))
+            try await SQLiteStore(unopened: URL(fileURLWithPath: data).appendingPathComponent("darkroom.sqlite").path).prepare()
             print("SQLite database \(data)/darkroom.sqlite is ready.")
-        } else {
-            throw ValidationError("--metadata must be sqlite or dynamodb://TABLE, not '\(metadata)'")
         }
     }
 }

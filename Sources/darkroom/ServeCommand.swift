@@ -1,9 +1,9 @@
 import ArgumentParser
 import Configuration
 import Foundation
-import Hummingbird
 import Imaging
 import Logging
+import Composition
 import Server
 
 /// `darkroom serve`: the REST API, the event stream and (unless `--no-workers`) the workers.
@@ -13,7 +13,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the Darkroom service: REST API, web events and in-process workers.",
         discussion: """
             Configuration comes from flags, then DARKROOM_* environment variables, then the YAML file \
-            (--config, else ./darkroom.yaml), then defaults. Keys: \(ServerConfiguration.keys.joined(separator: ", ")).
+            (--config, else ./darkroom.yaml), then defaults. Keys: \(DarkroomConfiguration.keys.joined(separator: ", ")).
             """
     )
 
@@ -36,9 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let workers { flags["workers.count"] = .int(workers) }
         if noWorkers { flags["workers.enabled"] = .bool(false) }
         backends.add(to: &flags)
-        let settings: ServerConfiguration
+        let settings: DarkroomConfiguration
         do {
-            settings = try await ServerConfiguration.load(flags: flags, file: config)
+            settings = try await DarkroomConfiguration.load(flags: flags, file: config)
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
@@ -47,9 +47,9 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "darkroom")
         VipsLog.route { [logger] message in logger.debug("libvips", metadata: ["message": "\(message)"]) }
         logger.logLevel = .info
-        let components = try await ServiceComponents.checked(configuration: settings)
-        let app = try buildApplication(components, logger: logger)
+        let runtime = try await Runtime.checked(configuration: settings, logger: logger)
+        let app = try buildApplication(runtime, logger: logger)
         logger.info("Darkroom starting", metadata: ["address": "\(settings.host):\(settings.port)", "data": "\(settings.dataDirectory)"])
-        try await runUntilSignalled(app, components: components, logger: logger)
+        try await runUntilSignalled(app, runtime: runtime, logger: logger)
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Configuration
 import Imaging
 import Logging
-import Server
+import Composition
 
 /// `darkroom worker`: only the workers. Beside a `darkroom serve --no-workers` it shares the data
 /// directory, or S3, DynamoDB and SQS; with `--events` it processes images dropped into an S3
@@ -37,25 +37,22 @@ struct WorkerCommand: AsyncParsableCommand {
         if let input { flags["events.input"] = .string(input) }
         if let output { flags["events.output"] = .string(output) }
         if let recipe { flags["events.recipe"] = .string(recipe) }
-        let settings: ServerConfiguration
+        let settings: DarkroomConfiguration
         do {
-            settings = try await ServerConfiguration.load(flags: flags, file: config)
+            settings = try await DarkroomConfiguration.load(flags: flags, file: config)
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
         LoggingSystem.bootstrap(JSONLogHandler.init)
         let logger = Logger(label: "darkroom-worker")
         VipsLog.route { [logger] message in logger.debug("libvips", metadata: ["message": "\(message)"]) }
-        let components = try await ServiceComponents.checked(configuration: settings)
-        guard components.catalog.recipe(named: settings.eventsRecipe) != nil else {
-            throw ValidationError("--recipe: unknown recipe '\(settings.eventsRecipe)'; known: \(components.catalog.names.joined(separator: ", "))")
-        }
+        let runtime = try await Runtime.checked(configuration: settings, logger: logger)
         logger.info(
             "Darkroom workers starting",
             metadata: [
                 "data": "\(settings.dataDirectory)", "workers": "\(settings.workerCount)", "events": "\(settings.eventsQueue ?? "-")",
                 "storage": "\(settings.storage ?? settings.eventsOutput ?? "files")", "metadata": "\(settings.metadata ?? "sqlite")",
             ])
-        try await runWorkers(components, logger: logger)
+        try await runtime.runWorkers(logger: logger)
     }
 }

@@ -166,11 +166,12 @@ enum Stores {
     func aLeasedJobIsInvisibleUntilItsLeaseExpires(_ stores: Stores.Combination) async throws {
         let (_, queue) = try await stores()
         try await queue.enqueue(Job(imageID: "a", recipe: "default", generation: 1))
-        // Whole seconds: SQS counts visibility in seconds.
-        let first = try #require(try await queue.lease(for: .seconds(1)))
+        // Whole seconds: SQS counts visibility in seconds. Long enough that a loaded machine
+        // cannot let the first lease lapse before the second look.
+        let first = try #require(try await queue.lease(for: .seconds(3)))
         #expect(first.attempts == 1)
         #expect(try await queue.lease(for: .seconds(1)) == nil, "leased jobs are invisible")
-        try await Task.sleep(for: .milliseconds(1300))
+        try await Task.sleep(for: .milliseconds(3300))
         let second = try #require(try await queue.lease(for: .seconds(30)), "an expired lease comes back, as after a crash")
         #expect(second.attempts == 2 && second.job == first.job)
         try await queue.acknowledge(first)

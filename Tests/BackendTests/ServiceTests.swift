@@ -1,4 +1,5 @@
 import Foundation
+import BlockingWork
 import Imaging
 import Logging
 import Testing
@@ -25,7 +26,8 @@ struct ServiceHarness {
         blobs = try FileBlobStore(root: root)
         events = EventBroadcaster()
         ingestor = Ingestor(
-            blobs: blobs, metadata: store, committer: .together(store), catalog: catalog, limits: .default, maxQueueDepth: maxQueueDepth, pool: pool)
+            intake: OriginalIntake(blobs: blobs, metadata: store, limits: .default, pool: pool), committer: .together(store), catalog: catalog,
+            maxQueueDepth: maxQueueDepth)
         worker = Worker(
             blobs: blobs, metadata: store, queue: store, notifier: events,
             renderer: try InProcessRenderer(catalog: catalog, limits: .default, pool: pool), limits: .default,
@@ -114,11 +116,11 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
         let unknown = try await #require(throws: IngestError.self) {
             try await service.ingestor.ingest(Upload(filename: "a.jpg", bytes: try ServiceHarness.photo()), recipe: "nope")
         }
-        #expect(unknown.httpStatus == 422 && unknown.message.contains("default"))
+        #expect(unknown.kind == .unknownRecipe && unknown.message.contains("default"))
         let notImage = try await #require(throws: IngestError.self) {
             try await service.ingestor.ingest(Upload(filename: "a.jpg", bytes: Array("hello".utf8)), recipe: "default")
         }
-        #expect(notImage.httpStatus == 415)
+        #expect(notImage.kind == .refused(.unsupportedFormat))
         #expect(try await service.store.list(status: nil, limit: 10, after: nil).isEmpty)
         let entries = try FileManager.default.contentsOfDirectory(atPath: service.blobs.root.path)
         #expect(entries.isEmpty, "no orphan blobs: \(entries)")
@@ -127,14 +129,14 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
         let full = try await #require(throws: IngestError.self) {
             try await service.ingestor.ingest(Upload(filename: "b.jpg", bytes: try ServiceHarness.photo(width: 60, height: 40)), recipe: "default")
         }
-        #expect(full.httpStatus == 503 && full.code == "queue_full")
+        #expect(full.kind == .busy && full.code == "queue_full")
     }
 
     @Test func aDamagedSourceFailsAtOnceWithoutRetrying() async throws {
         let service = try await ServiceHarness()
         let photo = try ServiceHarness.photo()
-        // Uploads refuse a cut file now; an original that skipped that check (an S3 drop) still
-        // reaches the worker, stored here directly.
+        // Uploads refuse a cut file; one that skipped that check (an S3 drop, which is never
+        // turned away) still reaches the worker, stored here directly.
         let cut = Array(photo.prefix(photo.count / 2))
         await #expect(throws: IngestError.self) { try await service.ingestor.ingest(Upload(filename: "cut.jpg", bytes: cut), recipe: "default") }
         let record = ImageRecord(

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
+@testable import Composition
 @testable import Server
 
 @Suite struct AuthTests {
@@ -73,7 +74,7 @@ import Testing
     }
 
     @Test func shortKeysAreRefusedAtStartUp() {
-        var configuration = ServerConfiguration()
+        var configuration = DarkroomConfiguration()
         configuration.isolation = .none
         configuration.apiKeys = ["short"]
         #expect(throws: ConfigurationError.self) { try configuration.validate() }

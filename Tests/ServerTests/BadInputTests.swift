@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
+@testable import Composition
 @testable import Server
 
 /// Every kind of bad upload gets its status and a JSON error, and leaves no record and no file.

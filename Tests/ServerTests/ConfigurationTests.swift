@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Testing
 
+@testable import Composition
 @testable import Server
 
 @Suite struct ConfigurationTests {
@@ -12,15 +13,15 @@ import Testing
     }
 
     @Test func defaultsThenFileThenFlags() async throws {
-        let defaults = try await ServerConfiguration.load(flags: [:], file: nil)
+        let defaults = try await DarkroomConfiguration.load(flags: [:], file: nil)
         #expect(defaults.port == 8080 && defaults.dataDirectory == "./data" && defaults.runWorkers && defaults.maxQueueDepth == 1000)
         let path = try file(
             "port: 9000\ndata: /srv/darkroom\nqueue:\n  maxDepth: 50\nlimits:\n  maxPixels: 1000000\n  formats: jpeg,png\nworkers:\n  enabled: false\n"
         )
-        let fromFile = try await ServerConfiguration.load(flags: [:], file: path)
+        let fromFile = try await DarkroomConfiguration.load(flags: [:], file: path)
         #expect(fromFile.port == 9000 && fromFile.dataDirectory == "/srv/darkroom" && fromFile.maxQueueDepth == 50)
         #expect(fromFile.limits.maxPixels == 1_000_000 && fromFile.limits.allowedFormats == [.jpeg, .png] && !fromFile.runWorkers)
-        let flagged = try await ServerConfiguration.load(flags: ["port": .int(9100), "data": .string("/tmp/x")], file: path)
+        let flagged = try await DarkroomConfiguration.load(flags: ["port": .int(9100), "data": .string("/tmp/x")], file: path)
         #expect(flagged.port == 9100 && flagged.dataDirectory == "/tmp/x" && flagged.maxQueueDepth == 50)
     }
 
@@ -49,21 +50,21 @@ import Testing
     ])
     func badValuesAreRefusedByName(yaml: String, message: String) async throws {
         let path = try file(yaml)
-        let error = try await #require(throws: ConfigurationError.self) { try await ServerConfiguration.load(flags: [:], file: path) }
+        let error = try await #require(throws: ConfigurationError.self) { try await DarkroomConfiguration.load(flags: [:], file: path) }
         #expect(error.description.contains(message), "got: \(error.description)")
     }
 
     @Test func anAWSBackendWithoutCredentialsSaysWhatToSet() async throws {
-        var configuration = ServerConfiguration()
+        var configuration = DarkroomConfiguration()
         configuration.storage = "s3://photos/darkroom"
         let nowhere = ["AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials", "AWS_CONFIG_FILE": "/nonexistent/config"]
-        let error = try await #require(throws: ConfigurationError.self) {
-            _ = try await Backends.make(configuration, data: FileManager.default.temporaryDirectory, environment: nowhere)
+        let error = try #require(throws: ConfigurationError.self) {
+            _ = try Runtime(configuration: configuration, environment: nowhere)
         }
         #expect(error.description.contains("AWS_ACCESS_KEY_ID"), "got: \(error.description)")
     }
 
     @Test func aMissingConfigFileIsAnError() async throws {
-        await #expect(throws: ConfigurationError.self) { try await ServerConfiguration.load(flags: [:], file: "/nonexistent/darkroom.yaml") }
+        await #expect(throws: ConfigurationError.self) { try await DarkroomConfiguration.load(flags: [:], file: "/nonexistent/darkroom.yaml") }
     }
 }

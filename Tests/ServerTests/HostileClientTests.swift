@@ -6,6 +6,7 @@ import Imaging
 import Pipeline
 import Testing
 
+@testable import Composition
 @testable import Server
 
 /// The classes a black-box probe of the server found: reused idempotency keys, racing uploads

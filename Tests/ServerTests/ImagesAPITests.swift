@@ -6,6 +6,7 @@ import Imaging
 import Pipeline
 import Testing
 
+@testable import Composition
 @testable import Server
 
 @Suite struct ImagesAPITests {

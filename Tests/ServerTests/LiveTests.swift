@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
+@testable import Composition
 @testable import Server
 
 /// Reads a child process's standard output as it arrives.

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Testing
 import Yams
 
+@testable import Composition
 @testable import Server
 
 /// Checks JSON values against the OpenAPI document's schemas: types, required properties, enums,

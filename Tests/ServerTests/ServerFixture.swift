@@ -1,27 +1,30 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Composition
 import Imaging
 import Pipeline
 import Testing
 
+@testable import Composition
 @testable import Server
 
 /// A Darkroom service on a fresh data directory, for one test.
 struct ServerFixture {
-    let components: ServiceComponents
+    let components: Runtime
     let worker: Worker
 
-    init(configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
-        var configuration = ServerConfiguration()
+    init(configure: (inout DarkroomConfiguration) -> Void = { _ in }) async throws {
+        var configuration = DarkroomConfiguration()
         configuration.isolation = .none
         configuration.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)").path
         configuration.port = 0
         configuration.runWorkers = false
         configuration.workerCount = 2
         configure(&configuration)
-        components = try await ServiceComponents(configuration: configuration)
-        worker = try components.makeWorker()
+        components = try Runtime(configuration: configuration)
+        try await components.prepare()
+        worker = components.makeWorker()
     }
 
     /// Runs the app in the router test framework (no sockets).

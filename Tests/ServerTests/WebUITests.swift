@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
+@testable import Composition
 @testable import Server
 
 /// The files behind the web UI. The page itself is tested in Chromium by e2e/test_web_ui.py.

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Testing
 import Webhooks
 
+@testable import Composition
 @testable import Server
 
 /// What a webhook receiver got.
@@ -75,7 +76,7 @@ actor ReceivedHooks {
     }
 
     @Test func webhookSettingsAreChecked() {
-        var configuration = ServerConfiguration()
+        var configuration = DarkroomConfiguration()
         configuration.isolation = .none
         configuration.webhookURLs = ["ftp://example.test/x"]
         configuration.webhookSecret = "long-enough-secret-123"

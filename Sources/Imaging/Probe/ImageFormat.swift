@@ -78,3 +78,12 @@ enum SniffedFormat: Equatable {
         return nil
     }
 }
+
+extension ImageFormat {
+    /// The format the first bytes of a file say it is, when it is one Darkroom decodes: the
+    /// content type of a stored file, whether or not the probe accepts the rest of it.
+    public static func identify(_ head: [UInt8]) -> ImageFormat? {
+        guard case .supported(let format) = head.withUnsafeBytes({ SniffedFormat.sniff(ByteReader(base: $0)) }) else { return nil }
+        return format
+    }
+}

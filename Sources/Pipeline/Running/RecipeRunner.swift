@@ -97,7 +97,7 @@ public struct RecipeRunner: Sendable {
                 }
                 let encoded = try image.encoded(variant.output)
                 rendered[index] = RenderedVariant(name: variant.name, image: encoded, milliseconds: (clock.now - variantStarted).milliseconds)
-            } catch let error as ImagingError where readsStream && (!error.isClientError || error.description == "corrupt_image") {
+            } catch let error as ImagingError where readsStream && (!error.isClientError || error.kind == .corrupt) {
                 // The streamed decode is first pulled here, so damaged source data surfaces here.
                 throw ImagingError.corrupt(header.format, "its image data is damaged or cut short", detail: error.detail)
             }

@@ -1,3 +1,4 @@
+import BlockingWork
 import Imaging
 
 /// Runs a recipe on a source's bytes. Where the work happens is the implementation's choice: on

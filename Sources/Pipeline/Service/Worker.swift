@@ -154,8 +154,8 @@ public struct Worker: Sendable {
 
     /// Runs the recipe on the stored original and stores every variant.
     private func render(_ record: ImageRecord, generation: Int, recipe name: String) async throws -> CompletedImage {
-        // An original that arrived by S3 event was never checked on upload: refuse it before
-        // downloading it.
+        // A drop over the size limit was recorded without being copied (`DropIngestor`): refuse
+        // it before reading anything.
         guard record.bytes <= maxFileBytes else {
             throw PermanentJobError(message: "The original is \(record.bytes) bytes; the limit is \(maxFileBytes) bytes.")
         }

@@ -1,4 +1,3 @@
-import AWSBackends
 import Configuration
 import Foundation
 import Imaging
@@ -8,7 +7,7 @@ import SystemPackage
 /// variables, then the YAML file (`--config FILE`, else `./darkroom.yaml` when it exists), then
 /// the defaults. Keys are dotted in the file and upper snake case with a `DARKROOM_` prefix in
 /// the environment: `queue.maxDepth` is `DARKROOM_QUEUE_MAX_DEPTH`.
-extension ServerConfiguration {
+extension DarkroomConfiguration {
     /// Every key, for the README and for `--help`.
     public static let keys = [
         "host", "port", "data", "workers.enabled", "workers.count", "queue.maxDepth", "recipes", "limits.maxPixels", "limits.maxBytes",
@@ -19,7 +18,7 @@ extension ServerConfiguration {
     ]
 
     /// Reads the layers. `flags` holds values given on the command line, by key.
-    public static func load(flags: [String: ConfigContent], file: String?) async throws -> ServerConfiguration {
+    public static func load(flags: [String: ConfigContent], file: String?) async throws -> DarkroomConfiguration {
         var providers: [any ConfigProvider] = [
             InMemoryProvider(
                 name: "flags",
@@ -38,7 +37,7 @@ extension ServerConfiguration {
             }
         }
         let reader = StrictReader(reader: ConfigReader(providers: providers))
-        var c = ServerConfiguration()
+        var c = DarkroomConfiguration()
         c.host = reader.string("host") ?? c.host
         c.port = try reader.int("port") ?? c.port
         c.dataDirectory = reader.string("data") ?? c.dataDirectory
@@ -124,31 +123,7 @@ extension ServerConfiguration {
             throw ConfigurationError("webhooks.secret must be set, at least 16 characters, when webhooks.urls is")
         }
         guard webhookMaxAttempts >= 1 else { throw ConfigurationError("webhooks.maxAttempts must be at least 1") }
-        if let storage, storage.contains("://"), !storage.hasPrefix("s3://") {
-            throw ConfigurationError("storage must be a directory or s3://bucket/prefix, not '\(storage)'")
-        }
-        if let metadata, metadata != "sqlite", !metadata.hasPrefix("dynamodb://") || metadata.count <= "dynamodb://".count {
-            throw ConfigurationError("metadata must be sqlite or dynamodb://TABLE, not '\(metadata)'")
-        }
-        if let queueURL, queueURL != "sqlite", !["sqs://", "https://", "http://"].contains(where: queueURL.hasPrefix) {
-            throw ConfigurationError("queue.url must be sqlite, sqs://NAME or a queue URL, not '\(queueURL)'")
-        }
-        for topic in notify where !topic.hasPrefix("sns://arn:") {
-            throw ConfigurationError("notify: '\(topic)' is not an SNS topic; write sns://arn:aws:sns:REGION:ACCOUNT:TOPIC")
-        }
-        if eventsQueue != nil {
-            guard let input = eventsInput, input.hasPrefix("s3://") else { throw ConfigurationError("--events needs --input s3://bucket/prefix") }
-            guard let output = eventsOutput ?? storage, output.hasPrefix("s3://") else {
-                throw ConfigurationError("--events needs --output s3://bucket/prefix (or storage set to one)")
-            }
-            if let storage, let eventsOutput, storage != eventsOutput {
-                throw ConfigurationError("--output \(eventsOutput) and storage \(storage) differ: variants go to one place; give one of them")
-            }
-            let (inputLocation, outputLocation) = (try Backends.location(input), try Backends.location(output))
-            if inputLocation.overlaps(outputLocation) {
-                throw ConfigurationError(OverlappingLocationsError(input: inputLocation, output: outputLocation).description)
-            }
-        }
+        _ = try BackendPlan(self)
         if let sse = s3ServerSideEncryption, !["AES256", "aws:kms"].contains(sse) {
             throw ConfigurationError("s3.serverSideEncryption must be AES256 or aws:kms, not '\(sse)'")
         }
@@ -191,5 +166,5 @@ struct StrictReader {
 /// A configuration value that cannot work.
 public struct ConfigurationError: Error, CustomStringConvertible {
     public var description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }

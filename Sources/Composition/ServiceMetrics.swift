@@ -1,10 +1,11 @@
 import Foundation
 import Pipeline
 
-/// Counters and histograms for `/metrics`, in the Prometheus text format.
+/// Counters and histograms for `/metrics`, in the Prometheus text format: jobs (from the
+/// workers of this process), uploads and HTTP requests.
 ///
 /// `@unchecked Sendable`: every field is only touched with `lock` held.
-final class ServiceMetrics: WorkerObserver, @unchecked Sendable {
+public final class ServiceMetrics: WorkerObserver, @unchecked Sendable {
     private let lock = NSLock()
     private var jobs: [JobOutcome: Int] = [:]
     private var uploads = 0
@@ -21,12 +22,12 @@ final class ServiceMetrics: WorkerObserver, @unchecked Sendable {
         init(buckets: Int) { counts = Array(repeating: 0, count: buckets) }
     }
 
-    init() {
+    public init() {
         jobHistogram = Histogram(buckets: jobBuckets.count)
         requestHistogram = Histogram(buckets: requestBuckets.count)
     }
 
-    func jobFinished(outcome: JobOutcome, duration: Duration) {
+    public func jobFinished(outcome: JobOutcome, duration: Duration) {
         let seconds = duration.seconds
         lock.withLock {
             jobs[outcome, default: 0] += 1
@@ -34,11 +35,11 @@ final class ServiceMetrics: WorkerObserver, @unchecked Sendable {
         }
     }
 
-    func uploaded(_ count: Int) {
+    public func uploaded(_ count: Int) {
         lock.withLock { uploads += count }
     }
 
-    func requestFinished(method: String, status: Int, duration: Duration) {
+    public func requestFinished(method: String, status: Int, duration: Duration) {
         let seconds = duration.seconds
         lock.withLock {
             requests["method=\"\(method)\",status=\"\(status)\"", default: 0] += 1
@@ -46,7 +47,7 @@ final class ServiceMetrics: WorkerObserver, @unchecked Sendable {
         }
     }
 
-    func render(queueDepth: Int) -> String {
+    public func render(queueDepth: Int) -> String {
         lock.withLock {
             var out = "# HELP darkroom_jobs_total Jobs finished by workers, by outcome.\n# TYPE darkroom_jobs_total counter\n"
             for outcome in JobOutcome.allCases { out += "darkroom_jobs_total{outcome=\"\(outcome.rawValue)\"} \(jobs[outcome, default: 0])\n" }

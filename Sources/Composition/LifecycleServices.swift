@@ -27,11 +27,13 @@ struct StatusFeedRelayService: Service {
     }
 }
 
-/// Runs only the workers (and webhook delivery) over these components until SIGTERM or SIGINT:
-/// what `darkroom worker` does beside an API started with `--no-workers`.
-public func runWorkers(_ components: ServiceComponents, logger: Logger) async throws {
-    var services: [any Service] = [WorkerService(worker: try components.makeWorker(), count: components.configuration.workerCount)]
-    if let webhooks = components.webhooks { services.append(webhooks) }
-    let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-    try await group.run()
+extension Runtime {
+    /// Runs only the workers (and webhook delivery, and the backends' clients) until SIGTERM or
+    /// SIGINT: what `darkroom worker` does beside an API started with `--no-workers`.
+    public func runWorkers(logger: Logger) async throws {
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services(workers: true, relay: false), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
 }

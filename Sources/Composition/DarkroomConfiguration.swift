@@ -2,8 +2,9 @@ import Foundation
 import Imaging
 import Pipeline
 
-/// Everything `darkroom serve` can be told. Every field is documented in the README.
-public struct ServerConfiguration: Sendable {
+/// Everything `darkroom serve`, `worker` and `migrate` can be told: one configuration for every
+/// command. Every field is documented in the README.
+public struct DarkroomConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     /// Originals, variants and the SQLite database live here.

@@ -3,18 +3,23 @@ import Pipeline
 
 /// Signs image URLs so an `<img>` tag can fetch them without an Authorization header: the
 /// signature is an HMAC-SHA256 over the path and an expiry time.
-struct URLSigner: Sendable {
+public struct URLSigner: Sendable {
     let key: [UInt8]
     let lifetime: TimeInterval
 
+    public init(key: [UInt8], lifetime: TimeInterval) {
+        self.key = key
+        self.lifetime = lifetime
+    }
+
     /// `path?expires=<unix seconds>&signature=<hex>`.
-    func sign(_ path: String, now: Date = Date()) -> String {
+    public func sign(_ path: String, now: Date = Date()) -> String {
         let expires = Int(now.timeIntervalSince1970 + lifetime)
         return "\(path)?expires=\(expires)&signature=\(signature(path: path, expires: expires))"
     }
 
     /// True when the signature matches the path and has not expired.
-    func verify(path: String, expires: String?, signature given: String?, now: Date = Date()) -> Bool {
+    public func verify(path: String, expires: String?, signature given: String?, now: Date = Date()) -> Bool {
         guard let expires, let seconds = Int(expires), let given, Double(seconds) >= now.timeIntervalSince1970 else { return false }
         return constantTimeEqual(signature(path: path, expires: seconds), given)
     }
@@ -25,7 +30,7 @@ struct URLSigner: Sendable {
 }
 
 /// Compares secrets without leaking where they differ through timing.
-func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+public func constantTimeEqual(_ a: String, _ b: String) -> Bool {
     let (x, y) = (Array(a.utf8), Array(b.utf8))
     guard x.count == y.count else { return false }
     return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0

@@ -1,0 +1,128 @@
+import AWSBackends
+import AWSSigning
+import BlockingWork
+import FileStorage
+import Foundation
+import Logging
+import Pipeline
+import SQLiteBackend
+import ServiceLifecycle
+
+/// The storage, metadata store, job queue and notifiers a `BackendPlan` names, built in two
+/// phases:
+/// - `build` makes every client and store and does no I/O: nothing is opened, created or
+///   looked up, so a configuration mistake is found before anything is touched;
+/// - `prepare` runs what must finish before anything serves: schema migrations, the DynamoDB
+///   table when asked, folders, queue lookups;
+/// - `services` are the clients that must run while the backends are used (PostgreSQL's
+///   connection pool will be one); the caller runs them in its service group.
+public struct Backends: Sendable {
+    public let blobs: any BlobStore
+    public let metadata: any MetadataStore
+    public let queue: any JobQueue
+    /// How a record and its job commit: in one transaction when both live in one database, in
+    /// two compensated steps otherwise.
+    public let committer: RecordCommitter
+    public let notifiers: [any Notifier]
+    /// A presigned bucket URL for a blob key, when `s3.presignedLinks` is on.
+    public let directLink: (@Sendable (String) -> String?)?
+    /// Lifecycle services the backends need running.
+    public let services: [any Service]
+    private let preparation: [@Sendable () async throws -> Void]
+
+    /// Runs the prepare steps in order.
+    public func prepare() async throws {
+        for step in preparation { try await step() }
+    }
+
+    public static func build(
+        _ plan: BackendPlan, configuration: DarkroomConfiguration, data: URL, requestPool: BlockingPool,
+        environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger = Logger(label: "darkroom")
+    ) throws -> Backends {
+        let aws: AWSEnvironment?
+        do {
+            aws = plan.usesAWS ? try AWSEnvironment.load(environment: environment) : nil
+        } catch let error as AWSConfigurationError {
+            throw ConfigurationError(error.description)
+        }
+        var preparation: [@Sendable () async throws -> Void] = []
+        var sqlite: SQLiteStore?
+        func database() -> SQLiteStore {
+            if let sqlite { return sqlite }
+            let store = SQLiteStore(unopened: data.appendingPathComponent("darkroom.sqlite").path)
+            sqlite = store
+            preparation.append { try await store.prepare() }
+            return store
+        }
+
+        // Storage.
+        let blobs: any BlobStore
+        var locate: @Sendable (String) -> String? = { _ in nil }
+        var directLink: (@Sendable (String) -> String?)?
+        switch plan.storage {
+        case .s3(let location):
+            let store = S3BlobStore(
+                client: S3Client(environment: aws!), location: location, serverSideEncryption: configuration.s3ServerSideEncryption)
+            blobs = store
+            locate = { key in key.hasPrefix("s3://") ? key : "s3://\(location.bucket)/\(location.prefix)\(key)" }
+            if configuration.s3PresignedLinks {
+                let seconds = configuration.signedURLSeconds
+                directLink = { key in try? store.presignedURL(key, expires: seconds) }
+            }
+        case .files(let directory):
+            let store = FileBlobStore(unpreparedRoot: directory.map { URL(fileURLWithPath: $0) } ?? data.appendingPathComponent("blobs"))
+            blobs = store
+            preparation.append { try await store.prepare() }
+        }
+
+        // Metadata.
+        let metadata: any MetadataStore
+        var metadataDatabase: SQLiteStore?
+        switch plan.metadata {
+        case .dynamoDB(let table):
+            let client = DynamoDBClient(environment: aws!)
+            if configuration.dynamoDBCreateTable { preparation.append { try await DynamoDBMetadataStore.createTable(client: client, table: table) } }
+            metadata = DynamoDBMetadataStore(client: client, table: table, locate: locate)
+        case .sqlite:
+            metadataDatabase = database()
+            metadata = database()
+        }
+
+        // The queue.
+        let queue: any JobQueue
+        var committer: RecordCommitter?
+        if let events = plan.events {
+            let sqs = SQSClient(environment: aws!)
+            let intake = OriginalIntake(blobs: blobs, metadata: metadata, limits: configuration.limits, pool: requestPool)
+            let drops: DropIngestor
+            do {
+                drops = try DropIngestor(
+                    intake: intake, reader: S3Client(environment: aws!), input: events.input, output: events.output, recipe: events.recipe)
+            } catch let error as OverlappingLocationsError {
+                throw ConfigurationError(error.description)
+            }
+            queue = S3EventQueue(sqs: sqs, queue: events.queue, drops: drops, logger: logger)
+            preparation.append { _ = try await sqs.queueURL(events.queue) }
+        } else if case .sqs(let reference) = plan.queue {
+            let sqs = SQSClient(environment: aws!)
+            queue = SQSJobQueue(client: sqs, queue: reference)
+            preparation.append { _ = try await sqs.queueURL(reference) }
+        } else {
+            queue = database()
+            // Records and jobs in the one database: they commit together.
+            if let metadataDatabase { committer = .together(metadataDatabase) }
+        }
+
+        // Notifications.
+        var notifiers: [any Notifier] = []
+        if let aws {
+            for topic in plan.topics {
+                notifiers.append(
+                    SNSNotifier(client: SNSClient(environment: aws), topicARN: topic, metadata: metadata, locate: locate, logger: logger))
+            }
+        }
+        return Backends(
+            blobs: blobs, metadata: metadata, queue: queue, committer: committer ?? .separate(metadata: metadata, queue: queue),
+            notifiers: notifiers, directLink: directLink, services: [], preparation: preparation)
+    }
+}

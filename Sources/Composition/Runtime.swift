@@ -1,0 +1,136 @@
+import BlockingWork
+import Foundation
+import Imaging
+import Logging
+import Pipeline
+import RenderIsolation
+import ServiceLifecycle
+import Webhooks
+
+/// The composition root: every part of a running Darkroom, built from the configuration for any
+/// command (`serve`, `worker`, `migrate`, and the next entry points), with no HTTP framework.
+///
+/// It starts in two phases. `init` builds and does no I/O beyond reading the recipes file: no
+/// file is opened, no table created, no queue looked up. `prepare` then runs the backends'
+/// migrations and checks before anything serves. `services` lists what must run while the
+/// parts are in use, for the caller's service group.
+public struct Runtime: Sendable {
+    public let configuration: DarkroomConfiguration
+    public let plan: BackendPlan
+    public let backends: Backends
+    public let catalog: RecipeCatalog
+    public let ingestor: Ingestor
+    /// Every status change of this process, for the event stream.
+    public let events: EventBroadcaster
+    /// Where this process reports status changes for the event stream: straight to `events`, or,
+    /// when the metadata store keeps a status feed, to the relay's doorbell: the relay then
+    /// publishes every change, from every process, exactly once, and this process's at once.
+    public let streamNotifier: any Notifier
+    /// Rung by `streamNotifier` so the relay publishes this process's changes at once.
+    let relayWake: Doorbell
+    /// Rung when a job is queued, so an idle worker in this process starts at once.
+    public let doorbell: Doorbell
+    /// Signs original and variant URLs when API keys are on; nil when the API is open.
+    public let signer: URLSigner?
+    /// How the API, the event stream and webhooks link to originals and variants.
+    public let links: BlobLinks
+    /// Signed POSTs for finished images, when webhook URLs are configured.
+    public let webhooks: WebhookNotifier?
+    /// Request-time blocking work (upload probes, hashing, body decoding), apart from renders so
+    /// that a render backlog never delays an upload's answer. Bounded: when full, uploads are
+    /// answered 503.
+    public let requestPool: BlockingPool
+    /// Where workers render: child processes, or a thread pool of this process.
+    public let renderer: any Renderer
+    /// Jobs, uploads and requests of this process, for `/metrics`.
+    public let metrics = ServiceMetrics()
+
+    public var metadata: any MetadataStore { backends.metadata }
+    public var queue: any JobQueue { backends.queue }
+    public var blobs: any BlobStore { backends.blobs }
+    public var committer: RecordCommitter { backends.committer }
+
+    public init(
+        configuration: DarkroomConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger = Logger(label: "darkroom")
+    ) throws {
+        self.configuration = configuration
+        plan = try BackendPlan(configuration)
+        catalog = try RecipeCatalog.load(file: configuration.recipesFile)
+        if let events = plan.events, catalog.recipe(named: events.recipe) == nil {
+            throw ConfigurationError("events.recipe: unknown recipe '\(events.recipe)'; known: \(catalog.names.joined(separator: ", "))")
+        }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        requestPool = BlockingPool(threads: max(2, cores), maxWaiting: 64 * max(2, cores), name: "darkroom-request")
+        let data = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL
+        backends = try Backends.build(plan, configuration: configuration, data: data, requestPool: requestPool, environment: environment, logger: logger)
+        events = EventBroadcaster()
+        relayWake = Doorbell()
+        streamNotifier = backends.metadata.statusFeed == nil ? events : RelayWakeNotifier(wake: relayWake)
+        switch configuration.isolation {
+        case .process:
+            renderer = ChildRenderer(
+                settings: .init(
+                    executable: ChildRenderer.Settings.currentExecutable,
+                    arguments: RenderChild.arguments(recipesFile: configuration.recipesFile, limits: configuration.limits),
+                    slots: configuration.workerCount, timeout: configuration.worker.visibility, maxSourceBytes: configuration.limits.maxFileBytes),
+                logger: Logger(label: "darkroom.render"))
+        case .none:
+            let pool = BlockingPool(threads: configuration.workerCount, name: "darkroom-render")
+            renderer = try InProcessRenderer(catalog: catalog, limits: configuration.limits, pool: pool)
+        }
+        doorbell = Doorbell()
+        if configuration.apiKeys.isEmpty {
+            signer = nil
+        } else {
+            let key = configuration.signingKey.map { Array($0.utf8) } ?? (0..<32).map { _ in UInt8.random(in: .min ... .max) }
+            signer = URLSigner(key: key, lifetime: TimeInterval(configuration.signedURLSeconds))
+        }
+        let links = BlobLinks(signer: signer, direct: backends.directLink)
+        self.links = links
+        if configuration.webhookURLs.isEmpty {
+            webhooks = nil
+        } else {
+            webhooks = WebhookNotifier(
+                settings: WebhookSettings(
+                    urls: configuration.webhookURLs, secret: configuration.webhookSecret ?? "",
+                    retry: RetryPolicy(maxAttempts: configuration.webhookMaxAttempts)),
+                render: { EventPayload.json($0, links: links) })
+        }
+        ingestor = Ingestor(
+            intake: OriginalIntake(blobs: backends.blobs, metadata: backends.metadata, limits: configuration.limits, pool: requestPool),
+            committer: backends.committer, catalog: catalog, maxQueueDepth: configuration.maxQueueDepth)
+    }
+
+    /// The second phase: the data folder, then the backends' migrations and checks. Run it
+    /// once, before anything serves.
+    public func prepare() async throws {
+        let data = configuration.dataDirectory
+        try await requestPool.run { try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true) }
+        try await backends.prepare()
+    }
+
+    /// Publishes the metadata store's status feed to `events`, when the store keeps one.
+    public var statusFeedRelay: StatusFeedRelay? {
+        metadata.statusFeed.map { StatusFeedRelay(feed: $0, metadata: metadata, events: events, wake: relayWake) }
+    }
+
+    /// A worker over these parts; `metrics` hears how each job ended.
+    public func makeWorker(logger: Logger = Logger(label: "darkroom.worker")) -> Worker {
+        Worker(
+            blobs: blobs, metadata: metadata, queue: queue,
+            notifier: NotifierFanOut([streamNotifier] + (webhooks.map { [$0] } ?? []) + backends.notifiers),
+            renderer: renderer, limits: configuration.limits, settings: configuration.worker, doorbell: doorbell, observer: metrics,
+            logger: logger)
+    }
+
+    /// What must run while this process works: the backends' clients, webhook delivery, the
+    /// status feed relay (`relay`), and the workers (`workers`), in that order.
+    public func services(workers: Bool, relay: Bool) -> [any Service] {
+        var services: [any Service] = backends.services
+        if let webhooks { services.append(webhooks) }
+        if relay, let relay = statusFeedRelay { services.append(StatusFeedRelayService(relay: relay)) }
+        if workers { services.append(WorkerService(worker: makeWorker(), count: configuration.workerCount)) }
+        return services
+    }
+}
