@@ -124,7 +124,8 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Composition", "Pipeline", "Imaging", "BlockingWork", "Webhooks", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Server", "Composition", "Pipeline", "Imaging", "BlockingWork", "Webhooks",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -210,14 +210,15 @@ def test_outputs_written_into_the_input_bucket_trigger_nothing(moto, tmp_path, p
     try:
         pipeline.put("incoming/self.jpg", photo_bytes(photos, 0))
         item = wait_for("the image", lambda: next((i for i in pipeline.images() if i["status"] == "COMPLETED"), None))
-        # The variants landed in the same bucket, and each made an S3 event of its own.
+        # The original's copy and the variants landed in the same bucket, and each made an S3
+        # event of its own.
         outputs = pipeline.s3.list_objects_v2(Bucket=pipeline.input_bucket, Prefix="processed/").get("Contents", [])
-        assert len(outputs) == 3
+        assert len(outputs) == 4
         wait_for("the variant events to be consumed", pipeline.queue_is_drained, timeout=60)
         time.sleep(2)
         assert [i["id"] for i in pipeline.images()] == [item["id"]], "nothing was ingested from the output location"
         log = pipeline.log.read_text()
-        assert log.count("is in the output location") == 3
+        assert log.count("is in the output location") == 4
     finally:
         pipeline.stop()
 

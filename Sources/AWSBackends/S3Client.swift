@@ -1,9 +1,9 @@
 import AWSSigning
 import AsyncHTTPClient
 import Foundation
-import Pipeline
 import NIOCore
 import NIOHTTP1
+import Pipeline
 
 /// The S3 REST calls Darkroom makes, path-style or virtual-hosted, against AWS or any
 /// S3-compatible store.

@@ -61,7 +61,9 @@ public struct BackendPlan: Sendable, Equatable {
         }
         topics = try c.notify.map { topic in
             do {
-                guard topic.hasPrefix("sns://") else { throw AWSConfigurationError("'\(topic)' is not an SNS topic: write sns://arn:aws:sns:REGION:ACCOUNT:TOPIC.") }
+                guard topic.hasPrefix("sns://") else {
+                    throw AWSConfigurationError("'\(topic)' is not an SNS topic: write sns://arn:aws:sns:REGION:ACCOUNT:TOPIC.")
+                }
                 return try SNSClient.topicARN(topic)
             } catch let error as AWSConfigurationError {
                 throw ConfigurationError("notify: \(error.description)")

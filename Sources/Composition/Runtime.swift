@@ -63,7 +63,8 @@ public struct Runtime: Sendable {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         requestPool = BlockingPool(threads: max(2, cores), maxWaiting: 64 * max(2, cores), name: "darkroom-request")
         let data = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL
-        backends = try Backends.build(plan, configuration: configuration, data: data, requestPool: requestPool, environment: environment, logger: logger)
+        backends = try Backends.build(
+            plan, configuration: configuration, data: data, requestPool: requestPool, environment: environment, logger: logger)
         events = EventBroadcaster()
         relayWake = Doorbell()
         streamNotifier = backends.metadata.statusFeed == nil ? events : RelayWakeNotifier(wake: relayWake)

@@ -1,6 +1,6 @@
+import BlockingWork
 import CSQLite
 import Foundation
-import BlockingWork
 
 /// A value bound to or read from a statement.
 public enum SQLiteValue: Sendable, Equatable {

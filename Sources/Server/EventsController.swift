@@ -1,6 +1,6 @@
+import Composition
 import Foundation
 import HTTPTypes
-import Composition
 import Hummingbird
 import Pipeline
 

@@ -1,5 +1,5 @@
-import Foundation
 import Composition
+import Foundation
 import Hummingbird
 import Pipeline
 

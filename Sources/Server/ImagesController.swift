@@ -1,7 +1,7 @@
-import Foundation
-import HTTPTypes
 import BlockingWork
 import Composition
+import Foundation
+import HTTPTypes
 import Hummingbird
 import Imaging
 import Pipeline

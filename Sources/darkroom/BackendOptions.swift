@@ -1,6 +1,6 @@
 import ArgumentParser
-import Configuration
 import Composition
+import Configuration
 import Logging
 
 /// `--storage`, `--metadata`, `--queue`, `--notify` and `--create-table`, shared by `serve`,

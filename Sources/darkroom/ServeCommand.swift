@@ -1,9 +1,9 @@
 import ArgumentParser
+import Composition
 import Configuration
 import Foundation
 import Imaging
 import Logging
-import Composition
 import Server
 
 /// `darkroom serve`: the REST API, the event stream and (unless `--no-workers`) the workers.

@@ -1,8 +1,8 @@
 import ArgumentParser
+import Composition
 import Configuration
 import Imaging
 import Logging
-import Composition
 
 /// `darkroom worker`: only the workers. Beside a `darkroom serve --no-workers` it shares the data
 /// directory, or S3, DynamoDB and SQS; with `--events` it processes images dropped into an S3

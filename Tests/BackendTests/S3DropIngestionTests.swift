@@ -35,7 +35,8 @@ import Testing
             input = BucketLocation(bucket: bucket, prefix: "incoming/")
             output = BucketLocation(bucket: bucket, prefix: "processed/")
             queueURL = try await sqs.createQueue(MotoServer.uniqueName("events"))
-            store = try await SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("drops-\(UUID().uuidString).sqlite").path)
+            store = try await SQLiteStore(
+                path: FileManager.default.temporaryDirectory.appendingPathComponent("drops-\(UUID().uuidString).sqlite").path)
             blobs = S3BlobStore(client: s3, location: output)
             let pool = BlockingPool(threads: 2)
             let intake = OriginalIntake(blobs: blobs, metadata: store, limits: limits, pool: pool)
@@ -109,7 +110,8 @@ import Testing
         try await drops.drop("incoming/once.jpg", try Self.photo())
         let first = try #require(try await drops.nextLease())
         let eTag = try #require(try await drops.s3.headObject(bucket: drops.input.bucket, key: "incoming/once.jpg")).eTag
-        try await drops.notify(S3ObjectEvent(eventName: "ObjectCreated:Put", bucket: drops.input.bucket, key: "incoming/once.jpg", size: 1, eTag: eTag))
+        try await drops.notify(
+            S3ObjectEvent(eventName: "ObjectCreated:Put", bucket: drops.input.bucket, key: "incoming/once.jpg", size: 1, eTag: eTag))
         let second = try #require(try await drops.nextLease())
         #expect(second.job == first.job)
         #expect(try await drops.records().count == 1)
@@ -169,8 +171,22 @@ import Testing
         let s3 = S3Client(environment: try await MotoServer.signed.environment())
         #expect(throws: OverlappingLocationsError.self) {
             try DropIngestor(
-                intake: intake, reader: s3, input: BucketLocation(bucket: "b-1", prefix: "in"), output: BucketLocation(bucket: "b-1", prefix: "in/out"),
+                intake: intake, reader: s3, input: BucketLocation(bucket: "b-1", prefix: "in"),
+                output: BucketLocation(bucket: "b-1", prefix: "in/out"),
                 recipe: "default")
         }
+    }
+}
+
+extension S3DropIngestionTests {
+    @Test func aKeyWithDotSegmentsIsNeverReadAndFailsNamingIt() async throws {
+        let drops = try await Drops()
+        try await drops.drop("incoming/a/../sneaky.jpg", try Self.photo())
+        let lease = try #require(try await drops.nextLease())
+        try await drops.events.retry(lease, after: .zero)
+        #expect(try await drops.worker.processNext())
+        let failed = try #require(try await drops.store.record(id: lease.job.imageID))
+        #expect(failed.status == .failed && failed.error?.contains("not a valid blob key") == true, "\(failed.error ?? "")")
+        #expect(try await drops.blobs.list(prefix: "originals/").isEmpty, "nothing was copied")
     }
 }

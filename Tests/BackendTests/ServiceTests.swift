@@ -1,5 +1,5 @@
-import Foundation
 import BlockingWork
+import Foundation
 import Imaging
 import Logging
 import Testing

@@ -1,7 +1,7 @@
+import Composition
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Composition
 import Imaging
 import Pipeline
 import Testing

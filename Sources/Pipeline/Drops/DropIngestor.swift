@@ -41,8 +41,8 @@ public struct DroppedObject: Sendable, Equatable {
 ///
 /// Nobody waits on a drop for an answer, so a file the probe refuses is not turned away: it
 /// gets its record and job like any other, and the worker fails it with the probe's message and
-/// a FAILED notification. A file over `limits.maxBytes` is never downloaded; its record has no
-/// digest.
+/// a FAILED notification. A file over `limits.maxBytes`, or under a key with `.`, `..` or empty
+/// segments, is never downloaded; its record has no digest, and the worker fails it.
 ///
 /// The job is the notification itself: the transport deletes it only once the worker is done,
 /// so a record never waits for a job that was lost.
@@ -108,6 +108,15 @@ public struct DropIngestor: Sendable {
     /// Reads, checks and stores the object; nil when it is gone.
     private func take(_ drop: DroppedObject) async throws -> ImageRecord? {
         guard let size = try await reader.size(bucket: drop.bucket, key: drop.key) else { return nil }
+        guard (try? BlobKeys.validate(drop.key)) != nil else {
+            // A key with `.`, `..` or empty segments is never read: an HTTP layer that normalises
+            // paths would read another object, perhaps an output. The record names the key as
+            // given, which no blob store accepts, so the worker fails it with that reason.
+            var record = intake.record(filename: drop.key, recipe: recipe, bytes: [], size: size, sha256: "", header: nil)
+            record.originalKey = drop.key
+            try await metadata.insert(record)
+            return record
+        }
         guard size <= intake.limits.maxFileBytes else {
             // The worker refuses it by size before reading: not worth a download.
             let record = intake.record(filename: drop.key, recipe: recipe, bytes: [], size: size, sha256: "", header: nil)

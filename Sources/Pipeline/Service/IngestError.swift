@@ -28,7 +28,8 @@ public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { code }
 
     public static func unknownRecipe(_ name: String, known: [String]) -> IngestError {
-        IngestError(kind: .unknownRecipe, code: "unknown_recipe", message: "There is no recipe '\(name)'. Known recipes: \(known.joined(separator: ", ")).")
+        IngestError(
+            kind: .unknownRecipe, code: "unknown_recipe", message: "There is no recipe '\(name)'. Known recipes: \(known.joined(separator: ", ")).")
     }
 
     public static func queueFull(depth: Int) -> IngestError {
@@ -37,7 +38,8 @@ public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public static let noFiles = IngestError(kind: .badRequest, code: "bad_request", message: "The request carries no file.")
 
-    public static let badIdempotencyKey = IngestError(kind: .badRequest, code: "bad_request", message: "Idempotency-Key must have 1 to 255 characters.")
+    public static let badIdempotencyKey = IngestError(
+        kind: .badRequest, code: "bad_request", message: "Idempotency-Key must have 1 to 255 characters.")
 
     public static let idempotencyKeyInUse = IngestError(
         kind: .conflict, code: "idempotency_key_in_use", message: "A request with this Idempotency-Key is still being processed.")

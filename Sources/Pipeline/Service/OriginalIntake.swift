@@ -1,5 +1,5 @@
-import Foundation
 import BlockingWork
+import Foundation
 import Imaging
 
 /// The steps every way in shares, so an image that arrives by upload and one dropped into a
