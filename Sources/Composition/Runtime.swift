@@ -42,6 +42,8 @@ public struct Runtime: Sendable {
     public let requestPool: BlockingPool
     /// Where workers render: child processes, or a thread pool of this process.
     public let renderer: any Renderer
+    /// That thread pool, when renders run in this process (`worker.isolation: none`).
+    public let renderPool: BlockingPool?
     /// Jobs, uploads and requests of this process, for `/metrics`.
     public let metrics = ServiceMetrics()
 
@@ -76,9 +78,11 @@ public struct Runtime: Sendable {
                     arguments: RenderChild.arguments(recipesFile: configuration.recipesFile, limits: configuration.limits),
                     slots: configuration.workerCount, timeout: configuration.worker.visibility, maxSourceBytes: configuration.limits.maxFileBytes),
                 logger: Logger(label: "darkroom.render"))
+            renderPool = nil
         case .none:
             let pool = BlockingPool(threads: configuration.workerCount, name: "darkroom-render")
             renderer = try InProcessRenderer(catalog: catalog, limits: configuration.limits, pool: pool)
+            renderPool = pool
         }
         doorbell = Doorbell()
         if configuration.apiKeys.isEmpty {

@@ -206,6 +206,40 @@ import Testing
 
 /// Wraps a renderer and holds the first render until the test resumes it, so a test can act
 /// while a job is mid-render.
+/// Upload work has threads of its own: renders that hold every render thread never delay an
+/// upload's answer.
+@Suite struct RequestPoolTests {
+    /// Holds pool threads until released.
+    final class Hold: @unchecked Sendable {
+        private let semaphore = DispatchSemaphore(value: 0)
+        private let lock = NSLock()
+        private var holding = 0
+        var count: Int { lock.withLock { holding } }
+        func hold() {
+            lock.withLock { holding += 1 }
+            semaphore.wait()
+        }
+        func release(_ n: Int) { for _ in 0..<n { semaphore.signal() } }
+    }
+
+    @Test func anUploadIsAnsweredWhileEveryRenderThreadIsBusy() async throws {
+        let fixture = try await ServerFixture()
+        let renders = try #require(fixture.components.renderPool)
+        let hold = Hold()
+        // Every render thread busy, and more renders waiting behind them.
+        let held = (0..<(renders.threadCount + 4)).map { _ in Task { try await renders.run { hold.hold() } } }
+        while hold.count < renders.threadCount { try await Task.sleep(for: .milliseconds(5)) }
+        try await fixture.test { client in
+            let response = try await client.execute(
+                uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"],
+                body: ByteBuffer(bytes: try ServerFixture.photo(width: 64, height: 48)))
+            #expect(response.status == .accepted)
+        }
+        hold.release(held.count)
+        for task in held { try await task.value }
+    }
+}
+
 actor PausingRenderer: Renderer {
     let inner: any Renderer
     private var entered = false
