@@ -188,9 +188,10 @@ enum Stores {
         let (_, queue) = try await stores()
         try await queue.enqueue(Job(imageID: "b", recipe: "default", generation: 1))
         let lease = try #require(try await queue.lease(for: .seconds(30)))
-        try await queue.retry(lease, after: .seconds(1))
+        // A delay long enough that a loaded machine cannot pass it before the second look.
+        try await queue.retry(lease, after: .seconds(3))
         #expect(try await queue.lease(for: .seconds(30)) == nil, "not visible before its delay")
-        try await Task.sleep(for: .milliseconds(1300))
+        try await Task.sleep(for: .milliseconds(3300))
         let again = try #require(try await queue.lease(for: .seconds(30)))
         #expect(again.attempts == 2)
         try await queue.deadLetter(again, reason: "gave up")
