@@ -125,3 +125,14 @@ import Testing
         #expect(missing.file == "/nonexistent/recipes.yaml" && missing.message.contains("cannot read"))
     }
 }
+
+/// The name table, apart from any parser: the recipe parser and the URL parsers share it.
+@Suite struct OperationNameTests {
+    @Test func namesAndAliasesResolveOnceEach() {
+        #expect(OperationName.named("greyscale") == .grayscale)
+        #expect(OperationName.named("grayscale") == .grayscale)
+        #expect(OperationName.named("Resize") == nil, "names are exact")
+        #expect(Set(OperationName.allNames).count == OperationName.allNames.count, "no name stands for two operations")
+        for name in OperationName.allCases { #expect(OperationName.named(name.rawValue) == name) }
+    }
+}

@@ -1,27 +1,29 @@
 import Imaging
 
 extension Operation: Decodable {
-    /// Every operation name a recipe may use, with its aliases, and the parser for its fields.
-    private static let table: [(names: [String], parse: @Sendable (Decoder) throws -> Operation)] = [
-        (["resize"], parseResize),
-        (["crop"], parseCrop),
-        (["grayscale", "greyscale"], parseGrayscale),
-        (["pixelate"], parsePixelate),
-        (["blur"], { try .blur(sigma: parseSigma($0, default: 2, rule: OperationRules.checkBlur)) }),
-        (["sharpen"], { try .sharpen(sigma: parseSigma($0, default: 1, rule: OperationRules.checkSharpen)) }),
-        (["rotate"], parseRotate),
-        (["flip"], parseFlip),
-        (["watermark"], parseWatermark),
-    ]
+    /// How a recipe spells each operation's arguments.
+    private static func parser(_ name: OperationName) -> @Sendable (Decoder) throws -> Operation {
+        switch name {
+        case .resize: parseResize
+        case .crop: parseCrop
+        case .grayscale: parseGrayscale
+        case .pixelate: parsePixelate
+        case .blur: { try .blur(sigma: parseSigma($0, default: 2, rule: OperationRules.checkBlur)) }
+        case .sharpen: { try .sharpen(sigma: parseSigma($0, default: 1, rule: OperationRules.checkSharpen)) }
+        case .rotate: parseRotate
+        case .flip: parseFlip
+        case .watermark: parseWatermark
+        }
+    }
 
-    static var knownNames: [String] { table.flatMap(\.names) }
+    static var knownNames: [String] { OperationName.allNames }
 
     /// An operation is a one-key mapping (`- resize: {width: 800}`) or, for operations without
     /// parameters, a bare name (`- grayscale`).
     public init(from decoder: Decoder) throws {
         if let bare = try? decoder.singleValueContainer().decode(String.self) {
-            guard Self.knownNames.contains(bare) else { throw Self.unknown(bare, decoder) }
-            guard bare == "grayscale" || bare == "greyscale" else {
+            guard let name = OperationName.named(bare) else { throw Self.unknown(bare, decoder) }
+            guard name.takesNoArguments else {
                 throw DecodingError.dataCorrupted(
                     .init(codingPath: decoder.codingPath, debugDescription: "'\(bare)' needs parameters, as '\(bare): {...}'"))
             }
@@ -35,11 +37,9 @@ extension Operation: Decodable {
                     codingPath: decoder.codingPath,
                     debugDescription: "each operation is a mapping with exactly one name, such as 'resize: {width: 800}'"))
         }
-        guard let entry = Self.table.first(where: { $0.names.contains(key.stringValue) }) else {
-            throw Self.unknown(key.stringValue, decoder)
-        }
+        guard let name = OperationName.named(key.stringValue) else { throw Self.unknown(key.stringValue, decoder) }
         let nested = try container.superDecoder(forKey: key)
-        self = try entry.parse(nested)
+        self = try Self.parser(name)(nested)
     }
 
     private static func unknown(_ name: String, _ decoder: Decoder) -> DecodingError {
