@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // A bounded, cancellable thread pool for blocking work, kept off the cooperative pool.
@@ -99,18 +100,30 @@ let package = Package(
             ],
             resources: [.copy("openapi.yaml"), .copy("Web")]
         ),
+        // `darkroom loadgen`: open- and closed-loop load on the API, an S3 bucket or GET URLs,
+        // measured with HdrHistogram.
+        .target(
+            name: "LoadGen",
+            dependencies: [
+                "Pipeline", "Imaging", "AWSBackends", "AWSSigning", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         // The thin command-line front end.
         .executableTarget(
             name: "darkroom",
             dependencies: [
-                "Pipeline", "Imaging", "Composition", "Server", "AWSBackends", "AWSSigning", "RenderIsolation", "SQLiteBackend",
+                "Pipeline", "Imaging", "Composition", "Server", "AWSBackends", "AWSSigning", "RenderIsolation", "SQLiteBackend", "LoadGen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
         ),
         // Byte-level builders of test inputs (EXIF segments), shared by the test targets.
         .target(name: "ImagingFixtures", dependencies: ["Imaging"], path: "Tests/ImagingFixtures"),
         .testTarget(name: "BlockingWorkTests", dependencies: ["BlockingWork"]),
+        .testTarget(name: "LoadGenTests", dependencies: ["LoadGen"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImagingFixtures", "CVips", "CLibVips"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "ImagingFixtures"]),
         .testTarget(name: "DarkroomTests", dependencies: ["Pipeline", "Imaging", "darkroom"]),

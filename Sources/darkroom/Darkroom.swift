@@ -8,7 +8,10 @@ struct Darkroom: AsyncParsableCommand {
         commandName: "darkroom",
         abstract: "A self-hosted image processing pipeline.",
         version: "0.1.0 (libvips \(Vips.version))",
-        subcommands: [ServeCommand.self, WorkerCommand.self, MigrateCommand.self, ProcessCommand.self, RecipesCommand.self, RenderChildCommand.self]
+        subcommands: [
+            ServeCommand.self, WorkerCommand.self, MigrateCommand.self, ProcessCommand.self, RecipesCommand.self, LoadgenCommand.self,
+            RenderChildCommand.self,
+        ]
     )
 }
 

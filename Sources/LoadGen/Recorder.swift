@@ -1,0 +1,81 @@
+import Foundation
+
+/// The run's shared state: the statistics, and the requests waiting for their image to finish.
+/// Requests are keyed by a handle (the image id for uploads, the object's file name for S3
+/// drops). An event can arrive before the upload's answer does; it waits in `early` until then.
+///
+/// `@unchecked Sendable`: every field is only touched with `lock` held. A lock, not an actor:
+/// a GET run records tens of thousands of requests a second, and a lock costs less than a hop.
+public final class Recorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stats = LoadStats()
+    /// The same records since `beginStep`, for a ramp's steps.
+    private var step = LoadStats()
+    private var pending: [String: ContinuousClock.Instant] = [:]
+    private var early: [String: (failed: Bool, at: ContinuousClock.Instant)] = [:]
+    public let start: ContinuousClock.Instant
+
+    public init(start: ContinuousClock.Instant = ContinuousClock.now) {
+        self.start = start
+    }
+
+    public var snapshot: LoadStats { lock.withLock { stats } }
+    public var stepSnapshot: LoadStats { lock.withLock { step } }
+
+    /// Starts a new step: `stepSnapshot` counts from here.
+    public func beginStep() {
+        lock.withLock { step = LoadStats() }
+    }
+
+    /// Applies a change to the whole run's statistics and the step's.
+    private func both(_ change: (inout LoadStats) -> Void) {
+        change(&stats)
+        change(&step)
+    }
+    public var outstanding: Int { lock.withLock { pending.count } }
+
+    public func sent(at now: ContinuousClock.Instant = .now) {
+        lock.withLock { both { $0.sent(at: now - start) } }
+    }
+
+    public func error(_ kind: String, at now: ContinuousClock.Instant = .now) {
+        lock.withLock { both { $0.error(kind, at: now - start) } }
+    }
+
+    /// A request answered: its latency counts from when it was meant to start. With a handle,
+    /// the run then waits for that image to finish.
+    public func accepted(intended: ContinuousClock.Instant, handle: String?, now: ContinuousClock.Instant = .now) {
+        lock.withLock {
+            both { $0.accepted(latency: now - intended, at: now - start) }
+            guard let handle else { return }
+            if let event = early.removeValue(forKey: handle) {
+                both { $0.finished(latency: event.at - intended, at: event.at - start, failed: event.failed) }
+            } else {
+                pending[handle] = intended
+            }
+        }
+    }
+
+    /// An image finished (COMPLETED, or FAILED when `failed`). Images this run did not send are
+    /// ignored, after a while.
+    public func finished(handle: String, failed: Bool, at now: ContinuousClock.Instant = .now) {
+        lock.withLock {
+            if let intended = pending.removeValue(forKey: handle) {
+                both { $0.finished(latency: now - intended, at: now - start, failed: failed) }
+            } else if early.count < 100_000 {
+                early[handle] = (failed, now)
+            }
+        }
+    }
+
+    /// The handles still waiting.
+    public var pendingHandles: [String] { lock.withLock { Array(pending.keys) } }
+
+    /// Gives up on every image still waiting: each counts as an error of `kind`.
+    public func abandonPending(_ kind: String, at now: ContinuousClock.Instant = .now) {
+        lock.withLock {
+            for _ in pending { both { $0.error(kind, at: now - start) } }
+            pending.removeAll()
+        }
+    }
+}

@@ -1,0 +1,214 @@
+import AWSBackends
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// Hears images finish and tells the recorder: Darkroom's event stream, polling its API, or an
+/// SQS queue subscribed to the SNS topic. `run` returns when its task is cancelled.
+public protocol CompletionWatcher: Sendable {
+    /// Connects; throws when the source cannot be reached, before any load is sent.
+    func connect() async throws
+    func run(_ recorder: Recorder) async
+}
+
+/// `GET /api/events`: every status change of the images the run uploaded. Reconnects when the
+/// stream drops; images finished while it was down are then found by polling.
+public struct EventStreamWatcher: CompletionWatcher {
+    let base: String
+    let apiKey: String?
+    let client: HTTPClient
+    private let opened = OpenedFlag()
+
+    public init(base: String, apiKey: String?, client: HTTPClient) {
+        self.base = base
+        self.apiKey = apiKey
+        self.client = client
+    }
+
+    var url: String {
+        base + "/api/events" + (apiKey.map { "?access_token=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)" } ?? "")
+    }
+
+    public func connect() async throws {
+        // The stream is opened by `run`; this only proves the endpoint answers.
+        let response = try await client.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(5))
+        guard response.status == .ok else { throw RequestFailure(kind: "http_\(response.status.code)") }
+    }
+
+    public func run(_ recorder: Recorder) async {
+        while !Task.isCancelled {
+            do {
+                let response = try await client.execute(HTTPClientRequest(url: url), timeout: .hours(24))
+                guard response.status == .ok else { throw RequestFailure(kind: "http_\(response.status.code)") }
+                opened.set()
+                var parser = SSEParser()
+                for try await chunk in response.body {
+                    for data in parser.feed(chunk.readableBytesView) { Self.deliver(data, to: recorder) }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    /// Waits until the stream is open, so no event of the run is missed.
+    public func waitUntilOpen(timeout: Duration = .seconds(10)) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if opened.isSet { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return opened.isSet
+    }
+
+    static func deliver(_ data: String, to recorder: Recorder) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any], let id = object["id"] as? String,
+            let status = object["status"] as? String
+        else { return }
+        if status == "COMPLETED" { recorder.finished(handle: id, failed: false) }
+        if status == "FAILED" { recorder.finished(handle: id, failed: true) }
+    }
+}
+
+/// Polls `GET /api/images/{id}` for every image still waiting, for deployments whose event
+/// stream does not hear other processes.
+public struct PollingWatcher: CompletionWatcher {
+    let base: String
+    let apiKey: String?
+    let client: HTTPClient
+    let interval: Duration
+
+    public init(base: String, apiKey: String?, client: HTTPClient, interval: Duration = .milliseconds(250)) {
+        self.base = base
+        self.apiKey = apiKey
+        self.client = client
+        self.interval = interval
+    }
+
+    public func connect() async throws {
+        let response = try await client.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(5))
+        guard response.status == .ok else { throw RequestFailure(kind: "http_\(response.status.code)") }
+    }
+
+    public func run(_ recorder: Recorder) async {
+        while !Task.isCancelled {
+            for id in recorder.pendingHandles {
+                var request = HTTPClientRequest(url: base + "/api/images/\(id)")
+                if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+                guard let response = try? await client.execute(request, timeout: .seconds(10)),
+                    var body = try? await response.body.collect(upTo: 1 << 20),
+                    let object = try? JSONSerialization.jsonObject(with: Data(body.readBytes(length: body.readableBytes) ?? [])) as? [String: Any]
+                else { continue }
+                switch object["status"] as? String {
+                case "COMPLETED": recorder.finished(handle: id, failed: false)
+                case "FAILED": recorder.finished(handle: id, failed: true)
+                default: break
+                }
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}
+
+/// An SQS queue subscribed to Darkroom's SNS topic: each message names the image's file name and
+/// status, which is how S3 drops are matched (their handle is the file name).
+public struct SQSNotificationWatcher: CompletionWatcher {
+    let sqs: SQSClient
+    let queue: String
+
+    public init(sqs: SQSClient, queue: String) {
+        self.sqs = sqs
+        self.queue = queue
+    }
+
+    public func connect() async throws {
+        _ = try await sqs.queueURL(queue)
+    }
+
+    public func run(_ recorder: Recorder) async {
+        while !Task.isCancelled {
+            guard let messages = try? await sqs.receive(queue: queue, max: 10, visibilitySeconds: 30, waitSeconds: 1) else {
+                try? await Task.sleep(for: .milliseconds(500))
+                continue
+            }
+            for message in messages {
+                if let (name, failed) = Self.read(message.body) { recorder.finished(handle: name, failed: failed) }
+                try? await sqs.delete(queue: queue, receiptHandle: message.receiptHandle)
+            }
+        }
+    }
+
+    /// The file name and outcome in an SNS envelope (or a raw message) from `SNSNotifier`.
+    static func read(_ body: String) -> (String, Bool)? {
+        guard var object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else { return nil }
+        if let inner = object["Message"] as? String, let unwrapped = try? JSONSerialization.jsonObject(with: Data(inner.utf8)) as? [String: Any] {
+            object = unwrapped
+        }
+        guard let name = object["filename"] as? String, let status = object["status"] as? String, status == "COMPLETED" || status == "FAILED" else {
+            return nil
+        }
+        return (name, status == "FAILED")
+    }
+}
+
+/// Set once, read from any thread.
+///
+/// `@unchecked Sendable`: `value` is only touched with `lock` held.
+final class OpenedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}
+
+/// Polls the API's image list for the file names of S3 drops still waiting: for a deployment
+/// whose API reads the same metadata store the S3 workers write.
+public struct ListPollingWatcher: CompletionWatcher {
+    let base: String
+    let apiKey: String?
+    let client: HTTPClient
+    let interval: Duration
+
+    public init(base: String, apiKey: String?, client: HTTPClient, interval: Duration = .milliseconds(500)) {
+        self.base = base
+        self.apiKey = apiKey
+        self.client = client
+        self.interval = interval
+    }
+
+    public func connect() async throws {
+        let response = try await client.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(5))
+        guard response.status == .ok else { throw RequestFailure(kind: "http_\(response.status.code)") }
+    }
+
+    public func run(_ recorder: Recorder) async {
+        while !Task.isCancelled {
+            let waiting = Set(recorder.pendingHandles)
+            if !waiting.isEmpty {
+                // Newest first: a page or two covers what a run has in flight.
+                var cursor: String?
+                for _ in 0..<5 {
+                    var request = HTTPClientRequest(url: base + "/api/images?limit=100" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                    if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+                    guard let response = try? await client.execute(request, timeout: .seconds(10)),
+                        var body = try? await response.body.collect(upTo: 8 << 20),
+                        let page = try? JSONSerialization.jsonObject(with: Data(body.readBytes(length: body.readableBytes) ?? [])) as? [String: Any]
+                    else { break }
+                    for image in page["images"] as? [[String: Any]] ?? [] {
+                        guard let name = image["filename"] as? String, waiting.contains(name) else { continue }
+                        switch image["status"] as? String {
+                        case "COMPLETED": recorder.finished(handle: name, failed: false)
+                        case "FAILED": recorder.finished(handle: name, failed: true)
+                        default: break
+                        }
+                    }
+                    cursor = page["nextCursor"] as? String
+                    if cursor == nil { break }
+                }
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}
