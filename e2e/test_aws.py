@@ -5,6 +5,8 @@ and the test reads the output bucket, the DynamoDB table and an SQS queue subscr
 import hashlib
 import io
 import json
+import os
+import subprocess
 import time
 import urllib.parse
 import uuid
@@ -12,7 +14,7 @@ import uuid
 import pytest
 from PIL import Image
 
-from darkroom_process import DarkroomProcess, run
+from darkroom_process import BINARY, DarkroomProcess, run
 from moto_server import Moto
 
 
@@ -391,3 +393,28 @@ def test_bad_objects_and_bad_messages_fail_clearly_and_lose_nothing(pipeline, ph
 def test_migrate_refuses_an_unknown_store(tmp_path):
     code, output = run(["migrate", "--metadata", "mysql://db"])
     assert code == 2 and "dynamodb://TABLE" in output
+
+
+def test_loadgen_drops_into_the_bucket_and_hears_the_sns_queue(pipeline, photos, tmp_path):
+    folder = tmp_path / "load"
+    folder.mkdir()
+    for photo in photos:
+        (folder / photo.name).write_bytes(photo.read_bytes())
+    inbox = pipeline.inbox.rsplit("/", 1)[1]
+    done = subprocess.run(
+        [str(BINARY), "loadgen", pipeline.input + "load", "--images", str(folder), "--rate", "2",
+         "--count", "4", "--watch", f"sqs://{inbox}", "--json"],
+        capture_output=True, text=True, timeout=180, env=dict(os.environ) | pipeline.moto.environment(),
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["requests"] == 4 and result["completed"] == 4 and result["errors"] == 0, result
+    items = pipeline.images()
+    assert len(items) == 4 and all(item["status"] == "COMPLETED" for item in items)
+    assert all(item["filename"].startswith("loadgen-") for item in items)
+    assert result["latency_ms"]["complete"]["p50"] > 0
+
+
+def test_loadgen_refuses_a_bucket_that_does_not_exist(moto, tmp_path, photos):
+    code, output = run(["loadgen", f"s3://{unique('missing')}/in", "--images", str(photos[0].parent), "--count", "1"], environment=moto.environment())
+    assert code == 2 and "the bucket does not exist" in output

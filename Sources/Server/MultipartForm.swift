@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A multipart/form-data body split into its parts. The whole body is already in memory (it was
 /// collected under the upload limit), so parsing is a bounded scan with no recursion.
 struct MultipartForm {
@@ -36,23 +40,44 @@ struct MultipartForm {
     init(body: [UInt8], boundary: String) throws {
         let delimiter = Array("--\(boundary)".utf8)
         let separator = Array("\r\n--\(boundary)".utf8)
-        guard let first = body.firstRange(of: delimiter) else { throw MultipartError("the body does not contain the boundary") }
+        guard let first = Self.find(delimiter, in: body, from: 0) else { throw MultipartError("the body does not contain the boundary") }
         var cursor = first.upperBound
         parts = []
         while true {
             if body[cursor...].starts(with: Array("--".utf8)) { break }  // the closing delimiter
             guard body[cursor...].starts(with: [13, 10]) else { throw MultipartError("a boundary is not followed by a line break") }
             cursor += 2
-            guard let headerEnd = body[cursor...].firstRange(of: Array("\r\n\r\n".utf8)) else {
+            guard let headerEnd = Self.find(Array("\r\n\r\n".utf8), in: body, from: cursor) else {
                 throw MultipartError("a part's headers never end")
             }
             let headers = String(decoding: body[cursor..<headerEnd.lowerBound], as: UTF8.self)
-            guard let next = body[headerEnd.upperBound...].firstRange(of: separator) else {
+            guard let next = Self.find(separator, in: body, from: headerEnd.upperBound) else {
                 throw MultipartError("a part is not closed by the boundary")
             }
             parts.append(try Self.part(headers: headers, body: body[headerEnd.upperBound..<next.lowerBound]))
             cursor = next.upperBound
             guard parts.count <= 100 else { throw MultipartError("the form has more than 100 parts") }
+        }
+    }
+
+    /// Where `needle` first occurs in `body` at or after `start`: `memchr` for its first byte,
+    /// then `memcmp`. A generic collection search took about 100 ms over a 3.4 MB photo in a
+    /// release build, which halved the service's throughput on multipart uploads.
+    static func find(_ needle: [UInt8], in body: [UInt8], from start: Int) -> Range<Int>? {
+        let count = body.count
+        guard let first = needle.first, start >= 0 else { return nil }
+        return body.withUnsafeBytes { haystack -> Range<Int>? in
+            needle.withUnsafeBytes { pattern -> Range<Int>? in
+                guard let base = haystack.baseAddress, let wanted = pattern.baseAddress else { return nil }
+                var position = start
+                while position + needle.count <= count {
+                    guard let hit = memchr(base + position, Int32(first), count - position - needle.count + 1) else { return nil }
+                    let offset = base.distance(to: UnsafeRawPointer(hit))
+                    if memcmp(hit, wanted, needle.count) == 0 { return offset..<(offset + needle.count) }
+                    position = offset + 1
+                }
+                return nil
+            }
         }
     }
 

@@ -145,3 +145,22 @@ import Testing
         }
     }
 }
+
+/// The multipart scan's byte search, against the naive one, on the cases that trip searches up.
+@Suite struct MultipartFindTests {
+    @Test func findsWhatANaiveSearchFinds() {
+        let needle = Array("\r\n--b".utf8)
+        var random = SystemRandomNumberGenerator()
+        var cases: [[UInt8]] = [[], needle, Array("x\r\n--\r\n--b".utf8), Array("\r\n--\r\n-".utf8), Array("abc\r\n--b\r\n--b".utf8)]
+        for _ in 0..<200 {
+            // Mostly the needle's own bytes, so partial matches are everywhere.
+            cases.append((0..<Int.random(in: 0...40, using: &random)).map { _ in needle.randomElement(using: &random)! })
+        }
+        for body in cases {
+            for start in 0...body.count {
+                let naive = body[start...].firstRange(of: needle)
+                #expect(MultipartForm.find(needle, in: body, from: start) == naive, "\(body) from \(start)")
+            }
+        }
+    }
+}
