@@ -132,3 +132,56 @@ def test_ctrl_c_prints_the_partial_summary(server, images):
     assert "(interrupted)" in out and "requests" in out
     sent = int(out.split("requests ")[1].split(",")[0])
     assert 3 <= sent <= 20, out
+
+
+def test_get_mode_reads_every_framing_a_server_may_use(tmp_path):
+    """Chunked bodies, `Connection: close`, and a body that runs to the end of the connection,
+    from a server that is not Darkroom."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            if self.path == "/chunked":
+                self.send_response(200)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for piece in (b"hello ", b"chunked ", b"world"):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.write(b"0\r\n\r\n")
+            elif self.path == "/close":
+                self.send_response(200)
+                self.send_header("Content-Length", "5")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(b"bye!\n")
+                self.close_connection = True
+            elif self.path == "/unframed":
+                self.send_response(200)
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(b"x" * 70000)
+                self.close_connection = True
+            else:
+                self.send_response(418)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}"
+        urls = tmp_path / "urls.txt"
+        urls.write_text("\n".join(f"{base}{path}" for path in ("/chunked", "/close", "/unframed", "/teapot")) + "\n")
+        code, out, err = loadgen("--get", str(urls), "--concurrency", "2", "--count", "80", "--json", timeout=60)
+        assert code == 0, err
+        result = json.loads(out)
+        assert result["requests"] == 80 and result["accepted"] == 60, result
+        assert result["errors_by_kind"] == {"http_418": 20}, result
+    finally:
+        httpd.shutdown()

@@ -9,8 +9,8 @@ import Foundation
 public final class Recorder: @unchecked Sendable {
     private let lock = NSLock()
     private var stats = LoadStats()
-    /// The same records since `beginStep`, for a ramp's steps.
-    private var step = LoadStats()
+    /// The same records since `beginStep`, for a ramp's steps; nil outside a ramp.
+    private var step: LoadStats?
     private var pending: [String: ContinuousClock.Instant] = [:]
     private var early: [String: (failed: Bool, at: ContinuousClock.Instant)] = [:]
     public let start: ContinuousClock.Instant
@@ -20,7 +20,7 @@ public final class Recorder: @unchecked Sendable {
     }
 
     public var snapshot: LoadStats { lock.withLock { stats } }
-    public var stepSnapshot: LoadStats { lock.withLock { step } }
+    public var stepSnapshot: LoadStats { lock.withLock { step ?? LoadStats() } }
 
     /// Starts a new step: `stepSnapshot` counts from here.
     public func beginStep() {
@@ -30,12 +30,22 @@ public final class Recorder: @unchecked Sendable {
     /// Applies a change to the whole run's statistics and the step's.
     private func both(_ change: (inout LoadStats) -> Void) {
         change(&stats)
-        change(&step)
+        if step != nil { change(&step!) }
     }
     public var outstanding: Int { lock.withLock { pending.count } }
 
     public func sent(at now: ContinuousClock.Instant = .now) {
         lock.withLock { both { $0.sent(at: now - start) } }
+    }
+
+    /// A request sent and answered, with nothing to wait for: one lock for both, for the GET loop.
+    public func answered(intended: ContinuousClock.Instant, now: ContinuousClock.Instant = .now) {
+        lock.withLock {
+            both {
+                $0.sent(at: intended - start)
+                $0.accepted(latency: now - intended, at: now - start)
+            }
+        }
     }
 
     public func error(_ kind: String, at now: ContinuousClock.Instant = .now) {

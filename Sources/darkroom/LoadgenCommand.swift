@@ -125,6 +125,10 @@ struct LoadgenCommand: AsyncParsableCommand {
             if let ramp = setup.ramp {
                 return await runRamp(ramp, driver: driver, recorder: recorder, drain: drain)
             }
+            if let loop = setup.socketLoop, case .concurrency(let connections) = setup.shape {
+                await loop.run(connections: connections, until: setup.stop, recorder: recorder)
+                return ([], nil)
+            }
             await driver.run(setup.shape, until: setup.stop)
             if setup.watcher != nil { await driver.drain(timeout: drain) }
             return ([], nil)
@@ -179,6 +183,8 @@ struct LoadgenCommand: AsyncParsableCommand {
 
     struct Setup {
         var target: any LoadTarget
+        /// For `--get --concurrency` over plain http: blocking sockets, as wrk drives a server.
+        var socketLoop: SocketGetLoop? = nil
         var watcher: (any CompletionWatcher)?
         var shape: LoadShape
         var stop: LoadStop
@@ -216,7 +222,9 @@ struct LoadgenCommand: AsyncParsableCommand {
                 throw ValidationError("--get: '\(bad)' is not an http(s) URL")
             }
             try await reach(urls[0], client: client, flag: "--get")
-            return Setup(target: GetTarget(urls: urls, client: client), watcher: nil, shape: shape, stop: stop, ramp: nil, shapeName: shapeName)
+            var setup = Setup(target: GetTarget(urls: urls, client: client), watcher: nil, shape: shape, stop: stop, ramp: nil, shapeName: shapeName)
+            if case .concurrency = shape { setup.socketLoop = SocketGetLoop(urls: urls) }
+            return setup
         }
         let images: LoadImages
         do {
