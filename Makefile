@@ -5,7 +5,7 @@ SHELL := /bin/bash
 SWIFT_BIN ?= /opt/swift/usr/bin
 export PATH := $(SWIFT_BIN):$(PATH)
 
-APT_PACKAGES := libvips-dev libvips-tools libsqlite3-dev pkg-config fonts-dejavu-core curl python3-venv chromium chromium-driver
+APT_PACKAGES := libvips-dev libvips-tools libsqlite3-dev pkg-config fonts-dejavu-core curl python3-venv chromium chromium-driver wrk
 VENV := .venv
 PY := $(VENV)/bin/python
 CORPUS ?= ../shared/corpus
@@ -43,6 +43,7 @@ release: deps
 bench: deps venv release
 	$(PY) bench/bench.py --darkroom .build/release/darkroom --photos $(CORPUS)/bench
 	$(PY) bench/bench_service.py --darkroom .build/release/darkroom --photos $(CORPUS)/bench
+	$(PY) bench/bench_loadgen.py --darkroom .build/release/darkroom --photos $(CORPUS)/bench
 	DARKROOM_BINARY=.build/release/darkroom $(PY) bench/bench_aws.py --photos $(CORPUS)/bench
 
 deps: apt

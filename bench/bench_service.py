@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """`make bench`, service part: Darkroom over HTTP against `darkroom process` on the same photos.
 
-Reports, for the `default` recipe:
-- upload → COMPLETED throughput over HTTP, as a ratio to `darkroom process` on all cores;
-- p50 and p95 upload → COMPLETED latency at concurrency 1 and 4, with completion times taken
-  from the server's own SSE stream;
+The HTTP side is driven by `darkroom loadgen` (raw uploads, completion heard on the server's
+own event stream). Reports, for the `default` recipe:
+- upload → COMPLETED throughput over HTTP (8 images in the pipeline, so the workers never wait), as a ratio to
+  `darkroom process` on all cores;
+- p50 and p90 upload → COMPLETED latency with 1 and 4 images in the pipeline;
 - peak memory of the whole service: the server and its render children, sampled together
   every 50 ms (the largest sum seen), beside the server process's own peak RSS.
 """
@@ -39,9 +40,6 @@ class Server:
             self.stop()
             sys.exit("darkroom serve did not start")
         threading.Thread(target=self._drain, daemon=True).start()
-        self.completed = {}
-        self.lock = threading.Condition()
-        threading.Thread(target=self._events, daemon=True).start()
         self.peak_tree_kb = 0
         threading.Thread(target=self._sample_tree, daemon=True).start()
         time.sleep(0.3)
@@ -80,43 +78,9 @@ class Server:
         for _ in self.proc.stdout:
             pass
 
-    def _events(self):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port)
-        conn.request("GET", "/api/events")
-        response = conn.getresponse()
-        for raw in response:
-            line = raw.decode().strip()
-            if line.startswith("data:"):
-                event = json.loads(line[5:])
-                if event["status"] in ("COMPLETED", "FAILED"):
-                    with self.lock:
-                        self.completed[event["id"]] = (event["status"], time.perf_counter())
-                        self.lock.notify_all()
-
-    def upload(self, path):
-        with open(path, "rb") as f:
-            body = f.read()
-        conn = http.client.HTTPConnection("127.0.0.1", self.port)
-        start = time.perf_counter()
-        conn.request("POST", "/api/images?recipe=default", body=body,
-                     headers={"Content-Type": "image/jpeg", "X-Filename": os.path.basename(path)})
-        response = conn.getresponse()
-        payload = json.loads(response.read())
-        conn.close()
-        if response.status != 202:
-            sys.exit(f"upload failed: {response.status} {payload}")
-        return payload["id"], start
-
-    def wait(self, ids, timeout=600):
-        deadline = time.time() + timeout
-        with self.lock:
-            while not all(i in self.completed for i in ids):
-                if not self.lock.wait(timeout=max(0.1, deadline - time.time())) and time.time() > deadline:
-                    sys.exit("timed out waiting for COMPLETED")
-        failed = [i for i in ids if self.completed[i][0] != "COMPLETED"]
-        if failed:
-            sys.exit(f"{len(failed)} images FAILED")
-        return {i: self.completed[i][1] for i in ids}
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
 
     def peak_rss_mb(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
@@ -133,29 +97,17 @@ class Server:
             self.proc.kill()
 
 
-def latencies(server, files, concurrency):
-    results = []
-    lock = threading.Lock()
-    queue = list(files)
-
-    def client():
-        while True:
-            with lock:
-                if not queue:
-                    return
-                path = queue.pop()
-            image_id, start = server.upload(path)
-            done = server.wait([image_id])[image_id]
-            with lock:
-                results.append((done - start) * 1000)
-
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    results.sort()
-    return statistics.median(results), results[min(len(results) - 1, int(round(0.95 * (len(results) - 1))))]
+def loadgen(binary, url, photos, concurrency, count):
+    """`darkroom loadgen` with `concurrency` images in the pipeline: its JSON result."""
+    done = subprocess.run(
+        [binary, "loadgen", url, "--images", photos, "--concurrency", str(concurrency), "--count", str(count), "--form", "raw", "--json"],
+        capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        sys.exit(f"loadgen failed: {done.stderr}")
+    result = json.loads(done.stdout)
+    if result["completed"] != count:
+        sys.exit(f"only {result['completed']} of {count} images COMPLETED: {result['errors_by_kind']}")
+    return result
 
 
 def main():
@@ -168,6 +120,9 @@ def main():
     photos = sorted(glob.glob(os.path.join(args.photos, "bench_[0-9]_*.jpg")))
     files = photos * args.copies
     cores = os.cpu_count() or 1
+    folder = tempfile.mkdtemp(prefix="bench-photos-")
+    for path in photos:
+        os.symlink(os.path.abspath(path), os.path.join(folder, os.path.basename(path)))
 
     http_rates, process_rates = [], []
     for r in range(args.rounds):
@@ -181,28 +136,7 @@ def main():
 
             server = Server(args.darkroom, data)
             try:
-                start = time.perf_counter()
-                ids = []
-                lock = threading.Lock()
-                queue = list(files)
-
-                def uploader():
-                    while True:
-                        with lock:
-                            if not queue:
-                                return
-                            path = queue.pop()
-                        image_id, _ = server.upload(path)
-                        with lock:
-                            ids.append(image_id)
-
-                threads = [threading.Thread(target=uploader) for _ in range(4)]
-                for t in threads:
-                    t.start()
-                for t in threads:
-                    t.join()
-                server.wait(ids)
-                http_rates.append(len(files) / (time.perf_counter() - start))
+                http_rates.append(loadgen(args.darkroom, server.url, folder, 8, len(files))["throughput"])
             finally:
                 server.stop()
         finally:
@@ -213,8 +147,8 @@ def main():
     data = tempfile.mkdtemp(prefix="bench-serve-")
     server = Server(args.darkroom, data)
     try:
-        lat1 = latencies(server, photos * 2, 1)
-        lat4 = latencies(server, photos * 4, 4)
+        lat1 = loadgen(args.darkroom, server.url, folder, 1, 2 * len(photos))["latency_ms"]["complete"]
+        lat4 = loadgen(args.darkroom, server.url, folder, 4, 4 * len(photos))["latency_ms"]["complete"]
         rss = server.peak_rss_mb()
         tree = server.peak_tree_kb / 1024
     finally:
@@ -234,8 +168,8 @@ def main():
     print(f"{'HTTP upload -> COMPLETED, images/s':<46} {http_rate:>12.2f}")
     print(f"{'ratio HTTP / process, median of rounds (>= 0.9)':<46} {ratio:>11.2f}x")
     print(f"{'  per round':<46} {' '.join(f'{r:.2f}' for r in ratios):>12}")
-    print(f"{'latency p50 / p95 at concurrency 1 (ms)':<46} {lat1[0]:>6.0f} / {lat1[1]:<5.0f}")
-    print(f"{'latency p50 / p95 at concurrency 4 (ms)':<46} {lat4[0]:>6.0f} / {lat4[1]:<5.0f}")
+    print(f"{'latency p50 / p90, 1 image in the pipeline (ms)':<46} {lat1['p50']:>6.0f} / {lat1['p90']:<5.0f}")
+    print(f"{'latency p50 / p90, 4 images in the pipeline (ms)':<46} {lat4['p50']:>6.0f} / {lat4['p90']:<5.0f}")
     print(f"{'server process peak RSS (MB)':<46} {rss:>12.0f}")
     print(f"{'whole service peak RSS, all processes (MB)':<46} {tree:>12.0f}")
 

@@ -19,13 +19,17 @@ public enum LoadStop: Sendable, Equatable {
 public struct Driver: Sendable {
     public let target: any LoadTarget
     public let recorder: Recorder
-    /// Called after every request, for the progress line.
-    public let onRequest: (@Sendable () -> Void)?
+    /// In a closed loop, how long a sender waits for its image to finish before it counts it
+    /// `not_finished` and moves on; nil when nothing watches completion, so a sender moves on
+    /// once its request is answered.
+    public let completionTimeout: Duration?
 
-    public init(target: any LoadTarget, recorder: Recorder, onRequest: (@Sendable () -> Void)? = nil) {
+    /// `completionTimeout`: see above. With it, `--concurrency C` keeps C *images* in the
+    /// pipeline (upload to COMPLETED), not C requests.
+    public init(target: any LoadTarget, recorder: Recorder, completionTimeout: Duration? = nil) {
         self.target = target
         self.recorder = recorder
-        self.onRequest = onRequest
+        self.completionTimeout = completionTimeout
     }
 
     /// Sends until `stop`, numbering requests from `first`. Returns how many were sent.
@@ -64,7 +68,8 @@ public struct Driver: Sendable {
                     group.addTask {
                         while !Task.isCancelled {
                             guard let n = counter.next(limit: { done($0) }) else { return }
-                            await one(first + n, intended: clock.now)
+                            let handle = await one(first + n, intended: clock.now)
+                            if let handle, let timeout = completionTimeout { await waitFor(handle, timeout: timeout) }
                         }
                     }
                 }
@@ -73,17 +78,34 @@ public struct Driver: Sendable {
         }
     }
 
-    private func one(_ index: Int, intended: ContinuousClock.Instant) async {
+    /// Sends one request and records its answer; returns the handle to wait on, if any.
+    @discardableResult
+    private func one(_ index: Int, intended: ContinuousClock.Instant) async -> String? {
         recorder.sent(at: intended)
         do {
             let handle = try await target.send(index)
-            recorder.accepted(intended: intended, handle: handle)
+            recorder.accepted(intended: intended, handle: completionTimeout == nil ? nil : handle)
+            return handle
         } catch let failure as RequestFailure {
             recorder.error(failure.kind)
         } catch {
             recorder.error(RequestFailure.from(error).kind)
         }
-        onRequest?()
+        return nil
+    }
+
+    /// Waits for one image, up to `timeout`.
+    private func waitFor(_ handle: String, timeout: Duration) async {
+        let recorder = self.recorder
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await recorder.waitUntilFinished(handle) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                recorder.abandon(handle, kind: "not_finished")
+            }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Waits until no image is pending or `timeout` passes; what is left counts as
@@ -92,7 +114,7 @@ public struct Driver: Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while recorder.outstanding > 0 && clock.now < deadline && !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(50))
+            try? await Task.sleep(for: .milliseconds(10))
         }
         recorder.abandonPending("not_finished")
     }

@@ -28,7 +28,7 @@ struct LoadgenCommand: AsyncParsableCommand {
     @Option(help: "Synthetic JPEGs of these sizes instead of --images, as WxH[,WxH...].") var synthetic: String?
     @Option(help: "The recipe for every upload (default: the server's default).") var recipe: String?
     @Option(help: "Open loop: start this many requests per second, whatever the answers.") var rate: Double?
-    @Option(help: "Closed loop: keep this many requests in flight.") var concurrency: Int?
+    @Option(help: "Closed loop: keep this many uploads in the pipeline (upload to COMPLETED), or this many GETs in flight.") var concurrency: Int?
     @Option(help: "Find the knee: open-loop steps START:STEP:MAX images per second.") var ramp: String?
     @Option(help: "With --ramp: how long each step sends (default 10s).") var stepDuration: String = "10s"
     @Option(help: "With --ramp: the p99 upload → COMPLETED, in ms, a step must stay under (default 2000).") var kneeMs: Double = 2000
@@ -110,7 +110,8 @@ struct LoadgenCommand: AsyncParsableCommand {
         let setup = try await prepare(client: client, streamClient: streamClient)
         let recorder = Recorder()
         let progress = Progress(recorder: recorder, enabled: isatty(2) == 1 && !json)
-        let driver = Driver(target: setup.target, recorder: recorder)
+        let drainTimeout = try Self.parseDuration(drainTimeout, flag: "--drain-timeout")
+        let driver = Driver(target: setup.target, recorder: recorder, completionTimeout: setup.watcher == nil ? nil : drainTimeout)
 
         // Ctrl-C stops sending and prints what was measured so far.
         signal(SIGINT, SIG_IGN)
@@ -121,7 +122,7 @@ struct LoadgenCommand: AsyncParsableCommand {
             if let stream = setup.watcher as? EventStreamWatcher, !(await stream.waitUntilOpen()) {
                 FileHandle.standardError.write(Data("warning: the event stream did not open; completions may be missed\n".utf8))
             }
-            let drain = try! Self.parseDuration(drainTimeout, flag: "--drain-timeout")
+            let drain = drainTimeout
             if let ramp = setup.ramp {
                 return await runRamp(ramp, driver: driver, recorder: recorder, drain: drain)
             }
@@ -141,7 +142,8 @@ struct LoadgenCommand: AsyncParsableCommand {
         interrupt.cancel()
 
         var result = RunReport(
-            target: target ?? "GET \(get ?? "")", shape: setup.shapeName, stats: recorder.snapshot, elapsed: ContinuousClock.now - recorder.start,
+            target: target ?? "GET \(get ?? "")", shape: setup.shapeName, stats: recorder.snapshot,
+            elapsed: recorder.activeDuration ?? (ContinuousClock.now - recorder.start),
             tracksCompletion: setup.watcher != nil)
         result.ramp = steps
         result.knee = knee

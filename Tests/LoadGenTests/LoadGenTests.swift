@@ -97,3 +97,44 @@ import Testing
         #expect(images.item(5).name == "synthetic-64x48.jpg")
     }
 }
+
+@Suite struct ClosedLoopTests {
+    /// A target whose images finish only when the test says so.
+    struct Uploads: LoadTarget {
+        let recorder: Recorder
+        let sent = SentLog()
+        func send(_ index: Int) async throws -> String? {
+            sent.add(index)
+            return "image-\(index)"
+        }
+    }
+
+    final class SentLog: @unchecked Sendable {
+        private let lock = NSLock()
+        private var indexes: [Int] = []
+        var all: [Int] { lock.withLock { indexes } }
+        func add(_ index: Int) { lock.withLock { indexes.append(index) } }
+    }
+
+    @Test func aClosedLoopKeepsItsImagesInThePipelineNotItsRequests() async throws {
+        let recorder = Recorder()
+        let target = Uploads(recorder: recorder)
+        let driver = Driver(target: target, recorder: recorder, completionTimeout: .seconds(30))
+        let run = Task { await driver.run(.concurrency(2), until: .count(4)) }
+        while target.sent.all.count < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(target.sent.all.count == 2, "two images in flight: the third waits for one to finish")
+        recorder.finished(handle: "image-0", failed: false)
+        while target.sent.all.count < 3 { try await Task.sleep(for: .milliseconds(5)) }
+        for index in 1..<4 { recorder.finished(handle: "image-\(index)", failed: false) }
+        #expect(await run.value == 4)
+        #expect(recorder.snapshot.completed == 4)
+    }
+
+    @Test func anImageThatNeverFinishesIsCountedAndItsSenderMovesOn() async throws {
+        let recorder = Recorder()
+        let driver = Driver(target: Uploads(recorder: recorder), recorder: recorder, completionTimeout: .milliseconds(50))
+        #expect(await driver.run(.concurrency(1), until: .count(2)) == 2)
+        #expect(recorder.snapshot.errors == ["not_finished": 2])
+    }
+}
