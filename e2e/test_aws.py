@@ -395,15 +395,17 @@ def test_migrate_refuses_an_unknown_store(tmp_path):
     assert code == 2 and "dynamodb://TABLE" in output
 
 
-def test_loadgen_drops_into_the_bucket_and_hears_the_sns_queue(pipeline, photos, tmp_path):
+@pytest.mark.parametrize("watch", ["sns", "dynamodb"])
+def test_loadgen_drops_into_the_bucket_and_hears_each_image_finish(pipeline, photos, tmp_path, watch):
+    """Completion heard from an SQS queue subscribed to the SNS topic, or read from DynamoDB."""
     folder = tmp_path / "load"
     folder.mkdir()
     for photo in photos:
         (folder / photo.name).write_bytes(photo.read_bytes())
-    inbox = pipeline.inbox.rsplit("/", 1)[1]
+    source = f"sqs://{pipeline.inbox.rsplit('/', 1)[1]}" if watch == "sns" else f"dynamodb://{pipeline.table}"
     done = subprocess.run(
         [str(BINARY), "loadgen", pipeline.input + "load", "--images", str(folder), "--rate", "2",
-         "--count", "4", "--watch", f"sqs://{inbox}", "--json"],
+         "--count", "4", "--watch", source, "--json"],
         capture_output=True, text=True, timeout=180, env=dict(os.environ) | pipeline.moto.environment(),
     )
     assert done.returncode == 0, done.stderr

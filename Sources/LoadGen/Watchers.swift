@@ -2,6 +2,7 @@ import AWSBackends
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import Pipeline
 
 /// Hears images finish and tells the recorder: Darkroom's event stream, polling its API, or an
 /// SQS queue subscribed to the SNS topic. `run` returns when its task is cancelled.
@@ -206,6 +207,40 @@ public struct ListPollingWatcher: CompletionWatcher {
                     }
                     cursor = page["nextCursor"] as? String
                     if cursor == nil { break }
+                }
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}
+
+/// Reads the metadata store itself (`--watch dynamodb://TABLE`) for the file names of S3 drops
+/// still waiting: for a deployment with no API, as the seed systems had none.
+public struct MetadataWatcher: CompletionWatcher {
+    let store: any MetadataStore
+    let interval: Duration
+
+    public init(store: any MetadataStore, interval: Duration = .milliseconds(500)) {
+        self.store = store
+        self.interval = interval
+    }
+
+    public func connect() async throws {
+        _ = try await store.list(status: nil, limit: 1, after: nil)
+    }
+
+    public func run(_ recorder: Recorder) async {
+        while !Task.isCancelled {
+            let waiting = Set(recorder.pendingHandles)
+            if !waiting.isEmpty {
+                // Newest first: a few pages cover what a run has in flight.
+                var cursor: String?
+                for _ in 0..<5 {
+                    guard let page = try? await store.list(status: nil, limit: 100, after: cursor), !page.isEmpty else { break }
+                    for record in page where waiting.contains(record.filename) && record.status.isFinal {
+                        recorder.finished(handle: record.filename, failed: record.status == .failed)
+                    }
+                    cursor = page.last?.id
                 }
             }
             try? await Task.sleep(for: interval)

@@ -71,8 +71,8 @@ struct LoadgenCommand: AsyncParsableCommand {
                 throw ValidationError("--ramp on an S3 target needs --watch to see images finish")
             }
         }
-        if let watch, !["events", "poll"].contains(watch), !watch.hasPrefix("sqs://"), !watch.hasPrefix("http://"), !watch.hasPrefix("https://") {
-            throw ValidationError("--watch must be events, poll, an http(s) API URL or sqs://QUEUE, not '\(watch)'")
+        if let watch, !["events", "poll"].contains(watch), !["sqs://", "dynamodb://", "http://", "https://"].contains(where: watch.hasPrefix) {
+            throw ValidationError("--watch must be events, poll, an http(s) API URL, sqs://QUEUE or dynamodb://TABLE, not '\(watch)'")
         }
     }
 
@@ -261,11 +261,15 @@ struct LoadgenCommand: AsyncParsableCommand {
             if let watch {
                 if watch.hasPrefix("sqs://") {
                     watcher = SQSNotificationWatcher(sqs: SQSClient(environment: environment), queue: watch)
+                } else if watch.hasPrefix("dynamodb://"), watch.count > "dynamodb://".count {
+                    watcher = MetadataWatcher(
+                        store: DynamoDBMetadataStore(
+                            client: DynamoDBClient(environment: environment), table: String(watch.dropFirst("dynamodb://".count))))
                 } else if watch.hasPrefix("http") {
                     try await reach(watch + "/healthz", client: client, flag: "--watch")
                     watcher = ListPollingWatcher(base: Self.trimmed(watch), apiKey: apiKey, client: client)
                 } else {
-                    throw ValidationError("--watch for an S3 target must be sqs://QUEUE or the API's URL, not '\(watch)'")
+                    throw ValidationError("--watch for an S3 target must be sqs://QUEUE, dynamodb://TABLE or the API's URL, not '\(watch)'")
                 }
                 do { try await watcher?.connect() } catch { throw ValidationError("--watch \(watch): cannot reach it: \(error)") }
             }
