@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
     ],
     targets: [
         // A bounded, cancellable thread pool for blocking work, kept off the cooperative pool.
@@ -57,6 +59,15 @@ let package = Package(
         // SQLite through its C library: the embedded metadata store and job queue.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "SQLiteBackend", dependencies: ["CSQLite", "Pipeline", "BlockingWork"]),
+        // PostgreSQL through PostgresNIO: records, the job queue (SKIP LOCKED) and the status feed,
+        // shared by many processes; LISTEN/NOTIFY wakes them.
+        .target(
+            name: "PostgresBackend",
+            dependencies: [
+                "Pipeline", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // AWS Signature Version 4, credentials and endpoints: Foundation and swift-crypto only.
         .target(name: "AWSSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // S3, SQS, SNS and DynamoDB over AsyncHTTPClient, and the backends built on them:
@@ -81,8 +92,8 @@ let package = Package(
         .target(
             name: "Composition",
             dependencies: [
-                "Pipeline", "Imaging", "BlockingWork", "FileStorage", "SQLiteBackend", "Webhooks", "AWSBackends", "AWSSigning", "RenderIsolation",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
+                "Pipeline", "Imaging", "BlockingWork", "FileStorage", "SQLiteBackend", "PostgresBackend", "Webhooks", "AWSBackends", "AWSSigning",
+                "RenderIsolation", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -114,6 +125,7 @@ let package = Package(
             name: "darkroom",
             dependencies: [
                 "Pipeline", "Imaging", "Composition", "Server", "AWSBackends", "AWSSigning", "RenderIsolation", "SQLiteBackend", "LoadGen",
+                "PostgresBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -131,7 +143,7 @@ let package = Package(
             name: "BackendTests",
             dependencies: [
                 "Pipeline", "Imaging", "BlockingWork", "FileStorage", "SQLiteBackend", "AWSBackends", "AWSSigning", "Composition",
-                .product(name: "Logging", package: "swift-log"),
+                "PostgresBackend", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"]),
         .testTarget(

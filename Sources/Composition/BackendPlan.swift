@@ -2,6 +2,7 @@ import AWSBackends
 import AWSSigning
 import Foundation
 import Pipeline
+import PostgresBackend
 
 /// The backends a configuration names, parsed once from what a person wrote (`storage`,
 /// `metadata`, `queue.url`, `notify`, `events.*`). Every command builds from this value;
@@ -17,6 +18,7 @@ public struct BackendPlan: Sendable, Equatable {
         /// `<data>/darkroom.sqlite`.
         case sqlite
         case dynamoDB(table: String)
+        case postgres(PostgresSettings)
     }
 
     public enum Queue: Sendable, Equatable {
@@ -24,6 +26,8 @@ public struct BackendPlan: Sendable, Equatable {
         case sqlite
         /// An SQS queue: its URL, or `sqs://NAME`, resolved on first use.
         case sqs(String)
+        /// The jobs table of the PostgreSQL metadata database.
+        case postgres
     }
 
     /// S3 event ingestion: the SQS queue S3 notifies, where images are dropped, where variants
@@ -54,10 +58,21 @@ public struct BackendPlan: Sendable, Equatable {
     /// names the key.
     public init(_ c: DarkroomConfiguration) throws {
         metadata = try Self.metadata(c.metadata ?? "sqlite")
-        switch c.queueURL ?? "sqlite" {
-        case "sqlite": queue = .sqlite
+        let defaultQueue = if case .postgres = metadata { "postgres" } else { "sqlite" }
+        switch c.queueURL ?? defaultQueue {
+        case "sqlite":
+            guard metadata == .sqlite else { throw ConfigurationError("queue.url sqlite needs metadata sqlite: the queue lives in the records' database") }
+            queue = .sqlite
+        case let url where url == "postgres" || url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"):
+            guard case .postgres(let settings) = metadata else {
+                throw ConfigurationError("queue.url postgres needs metadata postgres://…: the queue lives in the records' database")
+            }
+            if url != "postgres", (try? PostgresSettings(url: url)) != settings {
+                throw ConfigurationError("queue.url must name the metadata database (or be just 'postgres'): records and jobs commit together")
+            }
+            queue = .postgres
         case let url where ["sqs://", "https://", "http://"].contains(where: url.hasPrefix) && url != "sqs://": queue = .sqs(url)
-        case let url: throw ConfigurationError("queue.url must be sqlite, sqs://NAME or a queue URL, not '\(url)'")
+        case let url: throw ConfigurationError("queue.url must be sqlite, postgres, sqs://NAME or a queue URL, not '\(url)'")
         }
         topics = try c.notify.map { topic in
             do {
@@ -93,11 +108,19 @@ public struct BackendPlan: Sendable, Equatable {
         }
     }
 
-    /// `sqlite` or `dynamodb://TABLE`, as `metadata` and `darkroom migrate --metadata` take it.
-    public static func metadata(_ text: String) throws -> Metadata {
+    /// `sqlite`, `postgres://…` or `dynamodb://TABLE`, as `metadata` and `darkroom migrate
+    /// --metadata` take it.
+    public static func metadata(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Metadata {
         if text == "sqlite" { return .sqlite }
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            do {
+                return .postgres(try PostgresSettings(url: text, environment: environment))
+            } catch let error as PostgresSettingsError {
+                throw ConfigurationError("metadata: \(error.description)")
+            }
+        }
         guard text.hasPrefix("dynamodb://"), text.count > "dynamodb://".count else {
-            throw ConfigurationError("metadata must be sqlite or dynamodb://TABLE, not '\(text)'")
+            throw ConfigurationError("metadata must be sqlite, postgres://USER:PASSWORD@HOST:PORT/DB or dynamodb://TABLE, not '\(PostgresSettings.redacted(text))'")
         }
         return .dynamoDB(table: String(text.dropFirst("dynamodb://".count)))
     }

@@ -5,6 +5,7 @@ import FileStorage
 import Foundation
 import Logging
 import Pipeline
+import PostgresBackend
 import SQLiteBackend
 import ServiceLifecycle
 
@@ -35,8 +36,21 @@ public struct Backends: Sendable {
         for step in preparation { try await step() }
     }
 
+    /// What a backend that can announce changes across processes (PostgreSQL's NOTIFY) wakes.
+    public struct Wakeups: Sendable {
+        /// A job was queued: idle workers look at once.
+        public var jobs: @Sendable () async -> Void
+        /// A status changed: the status feed relay reads at once.
+        public var status: @Sendable () async -> Void
+
+        public init(jobs: @escaping @Sendable () async -> Void = {}, status: @escaping @Sendable () async -> Void = {}) {
+            self.jobs = jobs
+            self.status = status
+        }
+    }
+
     public static func build(
-        _ plan: BackendPlan, configuration: DarkroomConfiguration, data: URL, requestPool: BlockingPool,
+        _ plan: BackendPlan, configuration: DarkroomConfiguration, data: URL, requestPool: BlockingPool, wakeups: Wakeups = Wakeups(),
         environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger = Logger(label: "darkroom")
     ) throws -> Backends {
         let aws: AWSEnvironment?
@@ -46,6 +60,7 @@ public struct Backends: Sendable {
             throw ConfigurationError(error.description)
         }
         var preparation: [@Sendable () async throws -> Void] = []
+        var services: [any Service] = []
         var sqlite: SQLiteStore?
         func database() -> SQLiteStore {
             if let sqlite { return sqlite }
@@ -78,6 +93,7 @@ public struct Backends: Sendable {
         // Metadata.
         let metadata: any MetadataStore
         var metadataDatabase: SQLiteStore?
+        var postgres: PostgresStore?
         switch plan.metadata {
         case .dynamoDB(let table):
             let client = DynamoDBClient(environment: aws!)
@@ -86,6 +102,15 @@ public struct Backends: Sendable {
         case .sqlite:
             metadataDatabase = database()
             metadata = database()
+        case .postgres(let settings):
+            let store = try PostgresStore(settings: settings, logger: logger)
+            postgres = store
+            metadata = store
+            // The pool runs as a service; the schema is checked, never changed, before anything
+            // serves (`darkroom migrate` changes it).
+            services.append(store.client)
+            services.append(PostgresListener(settings: settings, handlers: ["darkroom_jobs": wakeups.jobs, "darkroom_status": wakeups.status], logger: logger))
+            preparation.append { try await store.checkSchema() }
         }
 
         // The queue.
@@ -107,6 +132,9 @@ public struct Backends: Sendable {
             let sqs = SQSClient(environment: aws!)
             queue = SQSJobQueue(client: sqs, queue: reference)
             preparation.append { _ = try await sqs.queueURL(reference) }
+        } else if case .postgres = plan.queue, let postgres {
+            queue = postgres
+            committer = .together(postgres)
         } else {
             queue = database()
             // Records and jobs in the one database: they commit together.
@@ -123,6 +151,6 @@ public struct Backends: Sendable {
         }
         return Backends(
             blobs: blobs, metadata: metadata, queue: queue, committer: committer ?? .separate(metadata: metadata, queue: queue),
-            notifiers: notifiers, directLink: directLink, services: [], preparation: preparation)
+            notifiers: notifiers, directLink: directLink, services: services, preparation: preparation)
     }
 }

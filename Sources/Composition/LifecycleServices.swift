@@ -31,9 +31,6 @@ extension Runtime {
     /// Runs only the workers (and webhook delivery, and the backends' clients) until SIGTERM or
     /// SIGINT: what `darkroom worker` does beside an API started with `--no-workers`.
     public func runWorkers(logger: Logger) async throws {
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services(workers: true, relay: false), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await run(services(workers: true, relay: false), logger: logger)
     }
 }

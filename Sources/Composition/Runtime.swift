@@ -65,10 +65,13 @@ public struct Runtime: Sendable {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         requestPool = BlockingPool(threads: max(2, cores), maxWaiting: 64 * max(2, cores), name: "darkroom-request")
         let data = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL
+        let (doorbell, relayWake) = (Doorbell(), Doorbell())
+        self.doorbell = doorbell
+        self.relayWake = relayWake
         backends = try Backends.build(
-            plan, configuration: configuration, data: data, requestPool: requestPool, environment: environment, logger: logger)
+            plan, configuration: configuration, data: data, requestPool: requestPool,
+            wakeups: Backends.Wakeups(jobs: { await doorbell.ring() }, status: { await relayWake.ring() }), environment: environment, logger: logger)
         events = EventBroadcaster()
-        relayWake = Doorbell()
         streamNotifier = backends.metadata.statusFeed == nil ? events : RelayWakeNotifier(wake: relayWake)
         switch configuration.isolation {
         case .process:
@@ -84,7 +87,6 @@ public struct Runtime: Sendable {
             renderer = try InProcessRenderer(catalog: catalog, limits: configuration.limits, pool: pool)
             renderPool = pool
         }
-        doorbell = Doorbell()
         if configuration.apiKeys.isEmpty {
             signer = nil
         } else {
@@ -107,8 +109,34 @@ public struct Runtime: Sendable {
             committer: backends.committer, catalog: catalog, maxQueueDepth: configuration.maxQueueDepth)
     }
 
+    /// Runs `services` until SIGTERM or SIGINT, in order: the backends' own services (a
+    /// database pool) first, then `prepare`, and only then `services`, so nothing serves before
+    /// the backends are ready. A failure to prepare is a `PrepareError`.
+    public func run(_ services: [any Service], logger: Logger) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let backendGroup = ServiceGroup(configuration: .init(services: backends.services, logger: logger))
+            if !backends.services.isEmpty { group.addTask { try await backendGroup.run() } }
+            do {
+                try await prepare()
+            } catch {
+                await backendGroup.triggerGracefulShutdown()
+                group.cancelAll()
+                throw PrepareError(cause: error)
+            }
+            let main = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            do {
+                try await main.run()
+            } catch {
+                await backendGroup.triggerGracefulShutdown()
+                throw error
+            }
+            await backendGroup.triggerGracefulShutdown()
+            try await group.waitForAll()
+        }
+    }
+
     /// The second phase: the data folder, then the backends' migrations and checks. Run it
-    /// once, before anything serves.
+    /// once, before anything serves; the backends' services must be running (`run` sees to it).
     public func prepare() async throws {
         let data = configuration.dataDirectory
         try await requestPool.run { try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true) }
@@ -129,13 +157,20 @@ public struct Runtime: Sendable {
             logger: logger)
     }
 
-    /// What must run while this process works: the backends' clients, webhook delivery, the
-    /// status feed relay (`relay`), and the workers (`workers`), in that order.
+    /// What must run while this process works, besides the backends' own services (which `run`
+    /// starts first): webhook delivery, the status feed relay (`relay`), and the workers.
     public func services(workers: Bool, relay: Bool) -> [any Service] {
-        var services: [any Service] = backends.services
+        var services: [any Service] = []
         if let webhooks { services.append(webhooks) }
         if relay, let relay = statusFeedRelay { services.append(StatusFeedRelayService(relay: relay)) }
         if workers { services.append(WorkerService(worker: makeWorker(), count: configuration.workerCount)) }
         return services
     }
+}
+
+/// The backends could not be made ready: unreachable, refused, or on a schema this build does
+/// not know. The cause says which.
+public struct PrepareError: Error, CustomStringConvertible {
+    public var cause: any Error
+    public var description: String { "the backends are not ready: \(cause)" }
 }

@@ -28,7 +28,8 @@ struct HTTPParts: Sendable {
 }
 
 /// Builds the Darkroom application: routes, middleware, and (unless turned off) the workers.
-/// `darkroom serve` and the tests use this same builder. The runtime must be prepared first.
+/// `darkroom serve` and the tests use this same builder. `runUntilSignalled` prepares the
+/// runtime before the application serves; tests prepare it themselves.
 public func buildApplication(_ runtime: Runtime, logger: Logger = Logger(label: "darkroom")) throws -> some ApplicationProtocol {
     let server = HTTPParts(runtime: runtime)
     let configuration = runtime.configuration
@@ -74,8 +75,5 @@ public func buildApplication(_ runtime: Runtime, logger: Logger = Logger(label: 
 /// HTTP server's graceful shutdown waits for in-flight requests, and an event stream never ends
 /// by itself. (Services shut down in reverse order, so the closer goes last in the list.)
 public func runUntilSignalled(_ app: some ApplicationProtocol, runtime: Runtime, logger: Logger) async throws {
-    let group = ServiceGroup(
-        configuration: .init(
-            services: [app, EventStreamCloser(events: runtime.events)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-    try await group.run()
+    try await runtime.run([app, EventStreamCloser(events: runtime.events)], logger: logger)
 }

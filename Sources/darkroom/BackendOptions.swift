@@ -22,16 +22,23 @@ struct BackendOptions: ParsableArguments {
 }
 
 extension Runtime {
-    /// Builds and prepares the runtime; a configuration mistake found on the way (a bad URL,
+    /// Builds the runtime (no I/O); a configuration mistake found on the way (a bad URL,
     /// missing AWS credentials, an unknown recipe) becomes a usage error, exit code 2.
-    static func checked(configuration: DarkroomConfiguration, logger: Logger) async throws -> Runtime {
-        let runtime: Runtime
+    static func checked(configuration: DarkroomConfiguration, logger: Logger) throws -> Runtime {
         do {
-            runtime = try Runtime(configuration: configuration, logger: logger)
+            return try Runtime(configuration: configuration, logger: logger)
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
-        try await runtime.prepare()
-        return runtime
+    }
+
+    /// Runs `body`; backends that cannot be made ready (unreachable, refused, an unknown
+    /// schema) are a usage error too, exit code 2, with the cause.
+    static func mappingPrepareErrors(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as PrepareError {
+            throw ValidationError(error.description)
+        }
     }
 }

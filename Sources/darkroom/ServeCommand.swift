@@ -47,9 +47,9 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "darkroom")
         VipsLog.route { [logger] message in logger.debug("libvips", metadata: ["message": "\(message)"]) }
         logger.logLevel = .info
-        let runtime = try await Runtime.checked(configuration: settings, logger: logger)
+        let runtime = try Runtime.checked(configuration: settings, logger: logger)
         let app = try buildApplication(runtime, logger: logger)
         logger.info("Darkroom starting", metadata: ["address": "\(settings.host):\(settings.port)", "data": "\(settings.dataDirectory)"])
-        try await runUntilSignalled(app, runtime: runtime, logger: logger)
+        try await Runtime.mappingPrepareErrors { try await runUntilSignalled(app, runtime: runtime, logger: logger) }
     }
 }

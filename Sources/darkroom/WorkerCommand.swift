@@ -46,13 +46,13 @@ struct WorkerCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap(JSONLogHandler.init)
         let logger = Logger(label: "darkroom-worker")
         VipsLog.route { [logger] message in logger.debug("libvips", metadata: ["message": "\(message)"]) }
-        let runtime = try await Runtime.checked(configuration: settings, logger: logger)
+        let runtime = try Runtime.checked(configuration: settings, logger: logger)
         logger.info(
             "Darkroom workers starting",
             metadata: [
                 "data": "\(settings.dataDirectory)", "workers": "\(settings.workerCount)", "events": "\(settings.eventsQueue ?? "-")",
                 "storage": "\(settings.storage ?? settings.eventsOutput ?? "files")", "metadata": "\(settings.metadata ?? "sqlite")",
             ])
-        try await runtime.runWorkers(logger: logger)
+        try await Runtime.mappingPrepareErrors { try await runtime.runWorkers(logger: logger) }
     }
 }

@@ -44,4 +44,12 @@ public protocol JobQueue: Sendable {
     func deadLetter(_ lease: Lease, reason: String) async throws
     /// Jobs waiting or leased, not counting dead letters.
     func depth() async throws -> Int
+    /// Pushes a held lease's expiry to `visibility` from now while its job runs: the worker's
+    /// heartbeat. False when the lease was lost (it expired and another worker took the job).
+    func extendLease(_ lease: Lease, by visibility: Duration) async throws -> Bool
+}
+
+extension JobQueue {
+    /// A queue without heartbeats: the lease runs its course.
+    public func extendLease(_ lease: Lease, by visibility: Duration) async throws -> Bool { true }
 }
