@@ -35,6 +35,17 @@ public struct SQSJobQueue: JobQueue {
         try await client.delete(queue: queue, receiptHandle: lease.token)
     }
 
+    /// The heartbeat: the message stays hidden for `visibility` more. SQS refuses a receipt
+    /// handle whose message was received again, which reads here as a lost lease.
+    public func extendLease(_ lease: Lease, by visibility: Duration) async throws -> Bool {
+        do {
+            try await client.changeVisibility(queue: queue, receiptHandle: lease.token, seconds: SQSJobQueue.seconds(visibility))
+            return true
+        } catch let error as AWSError where error.status == 400 {
+            return false
+        }
+    }
+
     public func retry(_ lease: Lease, after delay: Duration) async throws {
         try await client.changeVisibility(queue: queue, receiptHandle: lease.token, seconds: Self.seconds(delay))
     }

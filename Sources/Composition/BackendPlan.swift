@@ -61,7 +61,9 @@ public struct BackendPlan: Sendable, Equatable {
         let defaultQueue = if case .postgres = metadata { "postgres" } else { "sqlite" }
         switch c.queueURL ?? defaultQueue {
         case "sqlite":
-            guard metadata == .sqlite else { throw ConfigurationError("queue.url sqlite needs metadata sqlite: the queue lives in the records' database") }
+            guard metadata == .sqlite else {
+                throw ConfigurationError("queue.url sqlite needs metadata sqlite: the queue lives in the records' database")
+            }
             queue = .sqlite
         case let url where url == "postgres" || url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"):
             guard case .postgres(let settings) = metadata else {
@@ -120,7 +122,8 @@ public struct BackendPlan: Sendable, Equatable {
             }
         }
         guard text.hasPrefix("dynamodb://"), text.count > "dynamodb://".count else {
-            throw ConfigurationError("metadata must be sqlite, postgres://USER:PASSWORD@HOST:PORT/DB or dynamodb://TABLE, not '\(PostgresSettings.redacted(text))'")
+            throw ConfigurationError(
+                "metadata must be sqlite, postgres://USER:PASSWORD@HOST:PORT/DB or dynamodb://TABLE, not '\(PostgresSettings.redacted(text))'")
         }
         return .dynamoDB(table: String(text.dropFirst("dynamodb://".count)))
     }

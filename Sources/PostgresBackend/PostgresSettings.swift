@@ -31,7 +31,9 @@ public struct PostgresSettings: Sendable, Equatable {
         if let port = url.port {
             self.port = port
         } else if let text = query["port"] ?? environment["PGPORT"] {
-            guard let port = Int(text), (1...65535).contains(port) else { throw PostgresSettingsError("the PostgreSQL port '\(text)' is not a port number") }
+            guard let port = Int(text), (1...65535).contains(port) else {
+                throw PostgresSettingsError("the PostgreSQL port '\(text)' is not a port number")
+            }
             self.port = port
         } else {
             port = 5432
@@ -48,7 +50,8 @@ public struct PostgresSettings: Sendable, Equatable {
         sslRootCert = query["sslrootcert"] ?? environment["PGSSLROOTCERT"]
         let known: Set<String> = ["sslmode", "sslrootcert", "host", "port", "user", "password", "dbname", "application_name", "connect_timeout"]
         if let unknown = query.keys.sorted().first(where: { !known.contains($0) }) {
-            throw PostgresSettingsError("the PostgreSQL URL parameter '\(unknown)' is not supported; known: \(known.sorted().joined(separator: ", "))")
+            throw PostgresSettingsError(
+                "the PostgreSQL URL parameter '\(unknown)' is not supported; known: \(known.sorted().joined(separator: ", "))")
         }
     }
 

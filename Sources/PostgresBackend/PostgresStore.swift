@@ -115,7 +115,8 @@ extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
 
     static func enqueueQuery(_ job: Job) -> PostgresQuery {
         let now = now()
-        return "INSERT INTO jobs (image_id, recipe, generation, visible_at, created_at) VALUES (\(job.imageID), \(job.recipe), \(job.generation), \(now), \(now))"
+        return
+            "INSERT INTO jobs (image_id, recipe, generation, visible_at, created_at) VALUES (\(job.imageID), \(job.recipe), \(job.generation), \(now), \(now))"
     }
 
     public func insert(_ record: ImageRecord) async throws {
@@ -156,23 +157,25 @@ extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
     public func complete(id: String, generation: Int, with result: CompletedImage) async throws -> Bool {
         let variants = String(decoding: try JSONEncoder().encode(result.variants), as: UTF8.self)
         let now = Self.now()
-        return !(try await rows(
-            """
-            UPDATE images SET status = 'COMPLETED', width = \(result.width), height = \(result.height), format = \(result.format),
-                variants = \(variants), completed_at = \(now), updated_at = \(now), error = NULL
-            WHERE id = \(id) AND generation = \(generation) AND status = 'PROCESSING' RETURNING id
-            """
-        ).isEmpty)
+        return
+            !(try await rows(
+                """
+                UPDATE images SET status = 'COMPLETED', width = \(result.width), height = \(result.height), format = \(result.format),
+                    variants = \(variants), completed_at = \(now), updated_at = \(now), error = NULL
+                WHERE id = \(id) AND generation = \(generation) AND status = 'PROCESSING' RETURNING id
+                """
+            ).isEmpty)
     }
 
     public func fail(id: String, generation: Int, error: String) async throws -> Bool {
         let now = Self.now()
-        return !(try await rows(
-            """
-            UPDATE images SET status = 'FAILED', error = \(error), completed_at = \(now), updated_at = \(now)
-            WHERE id = \(id) AND generation = \(generation) AND status IN ('PENDING', 'PROCESSING') RETURNING id
-            """
-        ).isEmpty)
+        return
+            !(try await rows(
+                """
+                UPDATE images SET status = 'FAILED', error = \(error), completed_at = \(now), updated_at = \(now)
+                WHERE id = \(id) AND generation = \(generation) AND status IN ('PENDING', 'PROCESSING') RETURNING id
+                """
+            ).isEmpty)
     }
 
     static func restartQuery(id: String, recipe: String) -> PostgresQuery {
@@ -285,9 +288,10 @@ extension PostgresStore: JobQueue {
 
     public func extendLease(_ lease: Lease, by visibility: Duration) async throws -> Bool {
         let (id, token) = try Self.parse(lease)
-        return !(try await rows(
-            "UPDATE jobs SET visible_at = \(Self.now() + Self.seconds(visibility)) WHERE id = \(id) AND lease_token = \(token) AND state = 'ready' RETURNING id"
-        ).isEmpty)
+        return
+            !(try await rows(
+                "UPDATE jobs SET visible_at = \(Self.now() + Self.seconds(visibility)) WHERE id = \(id) AND lease_token = \(token) AND state = 'ready' RETURNING id"
+            ).isEmpty)
     }
 
     public func acknowledge(_ lease: Lease) async throws {
@@ -313,8 +317,10 @@ extension PostgresStore: JobQueue {
     /// Dead-lettered jobs, for inspection.
     public func deadLetters() async throws -> [(job: Job, reason: String)] {
         try await rows("SELECT image_id, recipe, generation, reason FROM jobs WHERE state = 'dead' ORDER BY id").map {
-            (Job(imageID: try $0[0].decode(String.self), recipe: try $0[1].decode(String.self), generation: try $0[2].decode(Int.self)),
-                try $0[3].decode(String?.self) ?? "")
+            (
+                Job(imageID: try $0[0].decode(String.self), recipe: try $0[1].decode(String.self), generation: try $0[2].decode(Int.self)),
+                try $0[3].decode(String?.self) ?? ""
+            )
         }
     }
 
@@ -340,7 +346,8 @@ extension PostgresStore: StatusFeed {
         ).compactMap { row in
             guard let status = ImageStatus(rawValue: try row[2].decode(String.self)) else { return nil }
             return StatusChange(
-                position: try row[0].decode(Int64.self), imageID: try row[1].decode(String.self), status: status, deleted: try row[3].decode(Bool.self))
+                position: try row[0].decode(Int64.self), imageID: try row[1].decode(String.self), status: status,
+                deleted: try row[3].decode(Bool.self))
         }
     }
 

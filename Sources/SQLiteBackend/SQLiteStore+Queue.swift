@@ -25,6 +25,16 @@ extension SQLiteStore: JobQueue {
         }
     }
 
+    public func extendLease(_ lease: Lease, by visibility: Duration) async throws -> Bool {
+        let (id, token) = try Self.parse(lease)
+        let seconds = Double(visibility.components.seconds) + Double(visibility.components.attoseconds) / 1e18
+        return try await database.perform { db in
+            try db.execute(
+                "UPDATE jobs SET visible_at = ? WHERE id = ? AND lease_token = ? AND state = 'ready'",
+                [.real(Self.now() + seconds), .integer(id), .text(token)]) == 1
+        }
+    }
+
     public func acknowledge(_ lease: Lease) async throws {
         let (id, token) = try Self.parse(lease)
         try await database.perform { db in

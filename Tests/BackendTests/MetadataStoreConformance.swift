@@ -194,6 +194,20 @@ enum Stores {
     }
 
     @Test(arguments: Stores.all)
+    func aHeartbeatKeepsTheLeaseAndALostLeaseSaysSo(_ stores: Stores.Combination) async throws {
+        let (_, queue) = try await stores()
+        try await queue.enqueue(Job(imageID: "h", recipe: "default", generation: 1))
+        let lease = try #require(try await queue.lease(for: .seconds(2)))
+        #expect(try await queue.extendLease(lease, by: .seconds(30)))
+        try await Task.sleep(for: .milliseconds(2500))
+        #expect(try await queue.lease(for: .seconds(30)) == nil, "the extended lease still holds the job")
+        if !(queue is SQSJobQueue) {
+            let stranger = Lease(job: lease.job, token: lease.token.split(separator: ":")[0] + ":not-the-holder", attempts: 1)
+            #expect(try await queue.extendLease(stranger, by: .seconds(30)) == false, "only the holder extends")
+        }
+    }
+
+    @Test(arguments: Stores.all)
     func retryDelaysAndDeadLetterRemoves(_ stores: Stores.Combination) async throws {
         let (_, queue) = try await stores()
         try await queue.enqueue(Job(imageID: "b", recipe: "default", generation: 1))

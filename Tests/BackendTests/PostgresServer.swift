@@ -17,7 +17,8 @@ actor PostgresServer {
         getuid() == 0 && FileManager.default.isExecutableFile(atPath: "\(binaries)/initdb")
             && FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser")
     }
-    static let skipReason: Comment = "PostgreSQL 15 (Debian's postgresql, which make test installs) or root to run it is missing, so the PostgreSQL tests are skipped"
+    static let skipReason: Comment =
+        "PostgreSQL 15 (Debian's postgresql, which make test installs) or root to run it is missing, so the PostgreSQL tests are skipped"
 
     static let shared = PostgresServer()
     private var starting: Task<Int, any Error>?
@@ -34,7 +35,10 @@ actor PostgresServer {
     func freshDatabase() async throws -> String {
         let port = try await port()
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-        try Self.run(["/usr/sbin/runuser", "-u", "postgres", "--", "\(Self.binaries)/psql", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-c", "CREATE DATABASE \(name)"])
+        try Self.run([
+            "/usr/sbin/runuser", "-u", "postgres", "--", "\(Self.binaries)/psql", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-c",
+            "CREATE DATABASE \(name)",
+        ])
         return "postgres://postgres@127.0.0.1:\(port)/\(name)?sslmode=disable"
     }
 
@@ -51,7 +55,10 @@ actor PostgresServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("darkroom-pg-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try run(["/bin/chown", "postgres", directory])
-        try run(["/usr/sbin/runuser", "-u", "postgres", "--", "\(binaries)/initdb", "-D", "\(directory)/data", "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"])
+        try run([
+            "/usr/sbin/runuser", "-u", "postgres", "--", "\(binaries)/initdb", "-D", "\(directory)/data", "-U", "postgres", "-A", "trust", "-E",
+            "UTF8", "--no-sync",
+        ])
         let port = try freePort()
         try run([
             "/usr/sbin/runuser", "-u", "postgres", "--", "\(binaries)/pg_ctl", "-D", "\(directory)/data", "-l", "\(directory)/log", "-w", "-o",

@@ -79,7 +79,23 @@ public struct Worker: Sendable {
         guard let lease = try await queue.lease(for: settings.visibility) else { return false }
         let clock = ContinuousClock()
         let started = clock.now
+        // The heartbeat: while the job runs, its lease is pushed on every third of the
+        // visibility, so a long job is never taken over and a crashed worker's job returns soon
+        // after its short lease ends.
+        let queue = self.queue
+        let visibility = settings.visibility
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: visibility / 3)
+                if Task.isCancelled { return }
+                if (try? await queue.extendLease(lease, by: visibility)) == false {
+                    logger.warning("the job's lease was lost; another worker may have it", metadata: ["image": "\(lease.job.imageID)"])
+                    return
+                }
+            }
+        }
         let outcome = await process(lease)
+        heartbeat.cancel()
         observer?.jobFinished(outcome: outcome, duration: clock.now - started)
         return true
     }
