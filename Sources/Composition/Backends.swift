@@ -108,7 +108,7 @@ public struct Backends: Sendable {
             metadata = store
             // The pool runs as a service; the schema is checked, never changed, before anything
             // serves (`darkroom migrate` changes it).
-            services.append(store.client)
+            services.append(store.service)
             services.append(
                 PostgresListener(settings: settings, handlers: ["darkroom_jobs": wakeups.jobs, "darkroom_status": wakeups.status], logger: logger))
             preparation.append { try await store.checkSchema() }

@@ -23,6 +23,26 @@ public final class PostgresStore: Sendable {
     public let client: PostgresClient
     public let settings: PostgresSettings
     let logger: Logger
+    private let started = StartSignal()
+
+    /// The pool as a lifecycle service. Run it (and only it: never `client.run()` besides) before
+    /// any query; `waitUntilRunning` lets a prepare step start only once it is.
+    public var service: some Service { ClientService(client: client, started: started) }
+
+    struct ClientService: Service {
+        let client: PostgresClient
+        let started: StartSignal
+        func run() async throws {
+            await started.signal()
+            await client.run()
+        }
+    }
+
+    /// Returns once `service` is running.
+    public func waitUntilRunning() async {
+        await started.wait()
+        await Task.yield()
+    }
 
     public init(settings: PostgresSettings, logger: Logger = Logger(label: "darkroom.postgres")) throws {
         self.settings = settings
@@ -54,6 +74,8 @@ public final class PostgresStore: Sendable {
     /// Applies the schema steps this database lacks, under an advisory lock so that two
     /// migrations never run at once.
     public func migrate() async throws {
+        try await probe()
+        await waitUntilRunning()
         try await client.withTransaction(logger: logger) { connection in
             try await self.rows("SELECT pg_advisory_xact_lock(7242000)", on: connection)
             try await self.rows("CREATE TABLE IF NOT EXISTS darkroom_schema (version INTEGER NOT NULL)", on: connection)
@@ -68,8 +90,49 @@ public final class PostgresStore: Sendable {
         }
     }
 
+    /// Connects once on its own, so that a server that is down, refuses the password or has no
+    /// such database is reported at once with its reason. (The pool would retry for ever.)
+    public func probe(timeout: Duration = .seconds(10)) async throws {
+        let configuration = try settings.connectionConfiguration()
+        let logger = self.logger
+        let settings = self.settings
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+                    try await connection.close()
+                } catch {
+                    throw UnreachableError(settings: settings, reason: Self.reason(error))
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw UnreachableError(settings: settings, reason: "no answer within \(timeout)")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// PostgreSQL's own message when there is one (PSQLError hides it from `description`).
+    static func reason(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return String(describing: error) }
+        if let message = error.serverInfo?[.message] { return message }
+        if let underlying = error.underlying { return String(describing: underlying) }
+        return "\(error.code)"
+    }
+
+    /// PostgreSQL cannot be reached, or refused the connection.
+    public struct UnreachableError: Error, CustomStringConvertible {
+        public var settings: PostgresSettings
+        public var reason: String
+        public var description: String { "cannot connect to \(settings.description): \(reason)" }
+    }
+
     /// Refuses a database whose schema this build does not know.
     public func checkSchema() async throws {
+        try await probe()
+        await waitUntilRunning()
         let exists = try await rows("SELECT to_regclass('darkroom_schema') IS NOT NULL").first.map { try $0[0].decode(Bool.self) } ?? false
         guard exists, let version = try await rows("SELECT version FROM darkroom_schema").first.map({ try $0[0].decode(Int.self) }) else {
             throw SchemaError.missing(settings.description)
@@ -353,5 +416,22 @@ extension PostgresStore: StatusFeed {
 
     public func prune(olderThan age: Duration) async throws {
         try await rows("DELETE FROM status_events WHERE at < \(Self.now() - Self.seconds(age))")
+    }
+}
+
+/// Set once; waiters return as soon as it is.
+actor StartSignal {
+    private var isSet = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func signal() {
+        isSet = true
+        for waiter in waiters { waiter.resume() }
+        waiters = []
+    }
+
+    func wait() async {
+        if isSet { return }
+        await withCheckedContinuation { waiters.append($0) }
     }
 }

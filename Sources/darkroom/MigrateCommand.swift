@@ -36,7 +36,7 @@ struct MigrateCommand: AsyncParsableCommand {
         case .postgres(let settings):
             let store = try PostgresStore(settings: settings)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await store.client.run() }
+                group.addTask { try await store.service.run() }
                 defer { group.cancelAll() }
                 do {
                     try await store.migrate()

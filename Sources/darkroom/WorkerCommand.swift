@@ -3,6 +3,7 @@ import Composition
 import Configuration
 import Imaging
 import Logging
+import PostgresBackend
 
 /// `darkroom worker`: only the workers. Beside a `darkroom serve --no-workers` it shares the data
 /// directory, or S3, DynamoDB and SQS; with `--events` it processes images dropped into an S3
@@ -51,7 +52,8 @@ struct WorkerCommand: AsyncParsableCommand {
             "Darkroom workers starting",
             metadata: [
                 "data": "\(settings.dataDirectory)", "workers": "\(settings.workerCount)", "events": "\(settings.eventsQueue ?? "-")",
-                "storage": "\(settings.storage ?? settings.eventsOutput ?? "files")", "metadata": "\(settings.metadata ?? "sqlite")",
+                "storage": "\(settings.storage ?? settings.eventsOutput ?? "files")",
+                "metadata": "\(PostgresSettings.redacted(settings.metadata ?? "sqlite"))",
             ])
         try await Runtime.mappingPrepareErrors { try await runtime.runWorkers(logger: logger) }
     }

@@ -45,8 +45,8 @@ actor PostgresServer {
     /// A migrated store on a fresh database, its client running for the rest of the process.
     func freshStore() async throws -> PostgresStore {
         let store = try PostgresStore(settings: try PostgresSettings(url: try await freshDatabase(), environment: [:]))
-        let client = store.client
-        Task { await client.run() }
+        let service = store.service
+        Task { try await service.run() }
         try await store.migrate()
         return store
     }

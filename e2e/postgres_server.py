@@ -1,0 +1,72 @@
+"""A throwaway PostgreSQL 15 cluster on 127.0.0.1 for one test module: initdb and pg_ctl from
+Debian's `postgresql` (which make test installs), run as the `postgres` user in a temporary
+directory, on a free port, with its socket in that directory. Always stopped and removed."""
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+
+BIN = "/usr/lib/postgresql/15/bin"
+
+
+def available():
+    return os.geteuid() == 0 and os.path.exists(f"{BIN}/initdb") and shutil.which("runuser") is not None
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Postgres:
+    def __init__(self):
+        self.directory = tempfile.mkdtemp(prefix="darkroom-e2e-pg-")
+        shutil.chown(self.directory, user="postgres")
+        self.port = free_port()
+        # Passwords over TCP (SCRAM), trust on the private socket: a wrong password is refused.
+        self._as_postgres(
+            f"{BIN}/initdb", "-D", f"{self.directory}/data", "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
+            "-E", "UTF8", "--no-sync",
+        )
+        self.start()
+        self.password = "darkroom-" + uuid.uuid4().hex[:8]
+        self.psql("postgres", f"ALTER USER postgres PASSWORD '{self.password}'")
+
+    def _as_postgres(self, *arguments):
+        done = subprocess.run(["runuser", "-u", "postgres", "--", *arguments], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if done.returncode != 0:
+            raise RuntimeError(f"{arguments[0]} failed: {done.stdout}{done.stderr}")
+        return done.stdout
+
+    def start(self):
+        self._as_postgres(
+            f"{BIN}/pg_ctl", "-D", f"{self.directory}/data", "-l", f"{self.directory}/log", "-w", "-o",
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.directory} -c max_connections=300", "start",
+        )
+
+    def stop(self, mode="fast"):
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", f"{BIN}/pg_ctl", "-D", f"{self.directory}/data", "-m", mode, "-w", "stop"],
+            capture_output=True, stdin=subprocess.DEVNULL,
+        )
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def psql(self, database, sql):
+        return self._as_postgres(f"{BIN}/psql", "-h", self.directory, "-p", str(self.port), "-U", "postgres", "-d", database, "-At", "-c", sql).strip()
+
+    def database(self):
+        """A new empty database, as a URL."""
+        name = "e2e_" + uuid.uuid4().hex[:12]
+        self.psql("postgres", f"CREATE DATABASE {name}")
+        return f"postgres://postgres:{self.password}@127.0.0.1:{self.port}/{name}?sslmode=disable", name
+
+    def close(self):
+        self.stop("immediate")
+        shutil.rmtree(self.directory, ignore_errors=True)

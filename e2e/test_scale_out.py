@@ -1,0 +1,170 @@
+"""Scale-out on PostgreSQL: many `serve --no-workers` and `worker` processes on one database and
+one shared storage, with workers killed (SIGKILL) and restarted through a batch; and what a bad
+database gets at start."""
+
+import io
+import json
+import os
+import random
+import signal
+import threading
+import time
+import urllib.request
+
+import pytest
+from PIL import Image
+
+from darkroom_process import DarkroomProcess, run, serve
+from postgres_server import Postgres, available
+
+pytestmark = pytest.mark.skipif(not available(), reason="PostgreSQL 15 (Debian's postgresql, which make test installs) or root is missing")
+
+FAST_LEASES = {"DARKROOM_WORKER_VISIBILITY_SECONDS": "6"}
+
+
+@pytest.fixture(scope="module")
+def pg():
+    cluster = Postgres()
+    yield cluster
+    cluster.close()
+
+
+def migrated(pg):
+    url, name = pg.database()
+    code, output = run(["migrate", "--metadata", url])
+    assert code == 0, output
+    assert "schema version" in output and pg.password not in output, "the password is never printed"
+    return url, name
+
+
+def test_a_database_without_the_schema_is_refused_naming_the_command(pg, tmp_path):
+    url, _ = pg.database()
+    for command in (["serve", "--port", "0"], ["worker"]):
+        code, output = run([*command, "--metadata", url, "--data", str(tmp_path)], timeout=60)
+        assert code == 2, output
+        assert "darkroom migrate --metadata postgres://postgres:***@" in output, output
+        assert pg.password not in output
+
+
+def test_an_unreachable_server_and_a_wrong_password_are_clear_errors(pg, tmp_path):
+    url, _ = migrated(pg)
+    wrong = url.replace(pg.password, "not-the-password")
+    code, output = run(["worker", "--metadata", wrong, "--data", str(tmp_path)], timeout=60)
+    assert code == 2 and "password" in output.lower(), output
+    nowhere = f"postgres://postgres:x@127.0.0.1:1/nothing?sslmode=disable"
+    code, output = run(["serve", "--port", "0", "--metadata", nowhere, "--data", str(tmp_path)], timeout=60)
+    assert code == 2 and "not ready" in output, output
+    code, output = run(["migrate", "--metadata", "postgres://postgres@127.0.0.1:1/x?sslmode=bogus"])
+    assert code == 2 and "sslmode" in output
+
+
+class EventStream:
+    """Every status event an API's `/api/events` delivers, by image id."""
+
+    def __init__(self, url):
+        self.seen = {}
+        self.lock = threading.Lock()
+        self.response = urllib.request.urlopen(url + "/api/events", timeout=600)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        try:
+            for raw in self.response:
+                line = raw.decode().strip()
+                if line.startswith("data:"):
+                    event = json.loads(line[5:])
+                    with self.lock:
+                        self.seen.setdefault(event["id"], []).append(event["status"])
+        except Exception:
+            pass
+
+    def completed(self):
+        with self.lock:
+            return {image for image, statuses in self.seen.items() if "COMPLETED" in statuses}
+
+
+def photo(seed):
+    rng = random.Random(seed)
+    image = Image.frombytes("RGB", (96, 72), rng.randbytes(96 * 72 * 3)).resize((1200, 900))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def test_two_apis_and_three_workers_killed_at_random_complete_every_image_once(pg, tmp_path):
+    url, name = migrated(pg)
+    blobs = tmp_path / "blobs"
+    common = ["--metadata", url, "--storage", str(blobs)]
+    apis = [serve(tmp_path / f"api{i}", "--no-workers", *common, environment=FAST_LEASES) for i in range(2)]
+
+    def start_worker(i):
+        return DarkroomProcess(
+            ["worker", *common, "--data", str(tmp_path / f"worker{i}"), "--workers", "2"], environment=FAST_LEASES,
+            log_path=tmp_path / f"worker{i}-{time.time()}.log",
+        ).wait_for_log("Darkroom workers starting")
+
+    workers = [start_worker(i) for i in range(3)]
+    streams = [EventStream(api.url) for api in apis]
+    kills = 0
+    uploads_done = threading.Event()
+    try:
+        def chaos():
+            nonlocal kills
+            rng = random.Random(11)
+            while not uploads_done.is_set() or kills < 6:
+                time.sleep(rng.uniform(0.4, 1.2))
+                i = rng.randrange(len(workers))
+                workers[i].process.send_signal(signal.SIGKILL)
+                workers[i].process.wait()
+                kills += 1
+                workers[i] = start_worker(i)
+
+        chaos_thread = threading.Thread(target=chaos)
+        chaos_thread.start()
+        bodies = [photo(seed) for seed in range(10)]
+        ids, lock = [], threading.Lock()
+
+        def uploader(offset):
+            for n in range(offset, 200, 8):
+                status, body = apis[n % 2].api("POST", "/api/images", bodies[n % 10], {"Content-Type": "image/jpeg", "X-Filename": f"p{n}.jpg"})
+                assert status == 202, body
+                with lock:
+                    ids.append(body["id"])
+
+        threads = [threading.Thread(target=uploader, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        uploads_done.set()
+        chaos_thread.join()
+        assert len(set(ids)) == 200
+
+        def all_completed():
+            done = int(pg.psql(name, "SELECT count(*) FROM images WHERE status = 'COMPLETED'"))
+            return done == 200
+
+        deadline = time.time() + 240
+        while not all_completed():
+            assert time.time() < deadline, pg.psql(name, "SELECT status, count(*) FROM images GROUP BY status")
+            time.sleep(0.5)
+
+        # Exactly once: one COMPLETED per image in the status log, nothing left in the queue.
+        assert pg.psql(name, "SELECT count(*) FROM (SELECT image_id FROM status_events WHERE status = 'COMPLETED' GROUP BY image_id HAVING count(*) <> 1) AS twice") == "0"
+        assert pg.psql(name, "SELECT count(DISTINCT image_id) FROM status_events WHERE status = 'COMPLETED'") == "200"
+        assert pg.psql(name, "SELECT count(*) FROM jobs") == "0", pg.psql(name, "SELECT state, count(*) FROM jobs GROUP BY state")
+        # Storage holds exactly each image's original and three variants: nothing orphaned or doubled.
+        assert sorted(os.listdir(blobs / "variants")) == sorted(ids)
+        assert sorted(os.listdir(blobs / "originals")) == sorted(ids)
+        for image in ids:
+            assert len(os.listdir(blobs / "variants" / image)) == 3, os.listdir(blobs / "variants" / image)
+        # Both APIs' event streams heard every image finish, whichever worker finished it.
+        deadline = time.time() + 30
+        while not all(stream.completed() >= set(ids) for stream in streams):
+            assert time.time() < deadline, [len(set(ids) - stream.completed()) for stream in streams]
+            time.sleep(0.2)
+        assert kills >= 6
+    finally:
+        uploads_done.set()
+        for process in workers + apis:
+            process.stop()
