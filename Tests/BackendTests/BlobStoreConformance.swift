@@ -23,6 +23,16 @@ enum BlobStores {
             }
         ]
         + (MotoServer.available ? [Backend(name: "s3 (moto)") { try await s3() }] : [])
+        + (SeaweedServer.available ? [Backend(name: "s3 (seaweedfs)") { try await seaweed() }] : [])
+
+    /// A new bucket on SeaweedFS, a real S3 server, used under a prefix. Small parts: SeaweedFS
+    /// enforces S3's 5 MiB minimum part size, so 6 MiB objects go up in parts.
+    static func seaweed() async throws -> S3BlobStore {
+        let client = S3Client(environment: try await SeaweedServer.shared.environment())
+        let bucket = MotoServer.uniqueName("blobs")
+        try await client.createBucket(bucket)
+        return S3BlobStore(client: client, location: S3Location(bucket: bucket, prefix: "darkroom/"), multipartThreshold: 6 << 20, partSize: 5 << 20)
+    }
 
     /// A new bucket on the signature-checking moto, used under a prefix.
     static func s3(multipartThreshold: Int = 16 << 20) async throws -> S3BlobStore {
