@@ -9,6 +9,7 @@ import random
 import signal
 import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -246,3 +247,31 @@ def test_a_postgres_restart_mid_batch_loses_nothing(pg, tmp_path):
     finally:
         for process in workers + [api]:
             process.stop()
+
+
+def test_while_postgres_is_down_answers_come_back_as_errors_not_hangs(pg, tmp_path):
+    url, _ = migrated(pg)
+    api = serve(tmp_path / "api", "--no-workers", "--metadata", url, "--storage", str(tmp_path / "blobs"))
+
+    def ready():
+        try:
+            with urllib.request.urlopen(api.url + "/readyz", timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    try:
+        assert ready() == 200
+        pg.stop()
+        try:
+            started = time.time()
+            assert ready() == 503
+            status, body = api.api("POST", "/api/images", photo(1), {"Content-Type": "image/jpeg"})
+            assert status >= 500 and body["error"]["message"], body
+            assert time.time() - started < 40, "each answer comes within the statement timeout (10 s)"
+        finally:
+            pg.start()
+        assert ready() == 200
+        assert api.api("POST", "/api/images", photo(2), {"Content-Type": "image/jpeg"})[0] == 202
+    finally:
+        api.stop()

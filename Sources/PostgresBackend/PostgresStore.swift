@@ -55,9 +55,39 @@ public final class PostgresStore: Sendable {
     /// The schema version this build knows.
     public static var schemaVersion: Int { PostgresSchema.version }
 
-    /// Every row a query returns.
+    /// How long a statement may wait, for a connection and for its answer, before it fails: the
+    /// pool retries a server that is down for ever, and an upload or `/readyz` must not.
+    public static let statementTimeout: Duration = .seconds(10)
+
+    /// Every row a query returns, or `UnreachableError` after `statementTimeout`.
     @discardableResult
     func rows(_ query: PostgresQuery, on connection: PostgresConnection? = nil) async throws -> [PostgresRandomAccessRow] {
+        if connection != nil { return try await collect(query, on: connection) }  // inside a transaction, which has its deadline
+        return try await withDeadline { try await self.collect(query, on: nil) }
+    }
+
+    /// `body` in one transaction, or `UnreachableError` after `statementTimeout`.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await withDeadline { try await self.client.withTransaction(logger: self.logger) { try await body($0) } }
+    }
+
+    func withDeadline<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let settings = self.settings
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                try await Task.sleep(for: Self.statementTimeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw UnreachableError(settings: settings, reason: "no answer within \(Self.statementTimeout)")
+            }
+            return value
+        }
+    }
+
+    private func collect(_ query: PostgresQuery, on connection: PostgresConnection?) async throws -> [PostgresRandomAccessRow] {
         var result: [PostgresRandomAccessRow] = []
         let sequence: PostgresRowSequence
         if let connection {
@@ -76,7 +106,7 @@ public final class PostgresStore: Sendable {
     public func migrate() async throws {
         try await probe()
         await waitUntilRunning()
-        try await client.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             try await self.rows("SELECT pg_advisory_xact_lock(7242000)", on: connection)
             try await self.rows("CREATE TABLE IF NOT EXISTS darkroom_schema (version INTEGER NOT NULL)", on: connection)
             let current = try await self.rows("SELECT version FROM darkroom_schema", on: connection).first.map { try $0[0].decode(Int.self) }
@@ -188,7 +218,7 @@ extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
 
     public func insertCommitting(_ record: ImageRecord, job: Job) async throws {
         let insert = try Self.insertQuery(record)
-        try await client.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             try await self.rows(insert, on: connection)
             try await self.rows(Self.enqueueQuery(job), on: connection)
         }
@@ -253,7 +283,7 @@ extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
     }
 
     public func restartCommitting(id: String, recipe: String) async throws -> ImageRecord? {
-        try await client.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             guard let record = try await self.rows(Self.restartQuery(id: id, recipe: recipe), on: connection).first.map(Self.record(from:)) else {
                 return nil
             }
@@ -263,7 +293,7 @@ extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
     }
 
     public func delete(id: String) async throws -> ImageRecord? {
-        try await client.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             guard let record = try await self.rows("DELETE FROM images WHERE id = \(id) RETURNING \(unescaped: Self.columns)", on: connection).first
             else { return nil }
             try await self.rows("DELETE FROM jobs WHERE image_id = \(id)", on: connection)
@@ -295,7 +325,7 @@ extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
 
     public func claimIdempotencyKey(_ key: String, fingerprint: String) async throws -> IdempotencyClaim {
         let now = Self.now()
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await transaction { connection in
             try await self.rows("DELETE FROM idempotency_keys WHERE created_at < \(now - Self.idempotencyLifetime)", on: connection)
             // Insert first, so two claims of a new key race on the primary key, not on a read.
             let inserted = try await self.rows(
