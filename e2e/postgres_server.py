@@ -23,10 +23,13 @@ def free_port():
 
 
 class Postgres:
-    def __init__(self):
+    def __init__(self, tls=False):
         self.directory = tempfile.mkdtemp(prefix="darkroom-e2e-pg-")
         shutil.chown(self.directory, user="postgres")
         self.port = free_port()
+        self.tls = tls
+        if tls:
+            self._make_certificates()
         # Passwords over TCP (SCRAM), trust on the private socket: a wrong password is refused.
         self._as_postgres(
             f"{BIN}/initdb", "-D", f"{self.directory}/data", "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
@@ -42,10 +45,30 @@ class Postgres:
             raise RuntimeError(f"{arguments[0]} failed: {done.stdout}{done.stderr}")
         return done.stdout
 
+    def _make_certificates(self):
+        """A CA, and a server certificate it signed for the name `localhost` only."""
+        d = self.directory
+
+        def openssl(*arguments):
+            subprocess.run(["openssl", *arguments], check=True, capture_output=True)
+
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Darkroom test CA", "-keyout", f"{d}/ca.key",
+                "-out", f"{d}/ca.pem")
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", f"{d}/server.key", "-out", f"{d}/server.csr")
+        with open(f"{d}/san.ext", "w") as f:
+            f.write("subjectAltName=DNS:localhost\n")
+        openssl("x509", "-req", "-in", f"{d}/server.csr", "-CA", f"{d}/ca.pem", "-CAkey", f"{d}/ca.key", "-CAcreateserial", "-days", "2",
+                "-extfile", f"{d}/san.ext", "-out", f"{d}/server.pem")
+        for name in ("server.key", "server.pem"):
+            shutil.chown(f"{d}/{name}", user="postgres")
+            os.chmod(f"{d}/{name}", 0o600)
+        self.ca = f"{d}/ca.pem"
+
     def start(self):
+        tls = f" -c ssl=on -c ssl_cert_file={self.directory}/server.pem -c ssl_key_file={self.directory}/server.key" if self.tls else ""
         self._as_postgres(
             f"{BIN}/pg_ctl", "-D", f"{self.directory}/data", "-l", f"{self.directory}/log", "-w", "-o",
-            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.directory} -c max_connections=300", "start",
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.directory} -c max_connections=300{tls}", "start",
         )
 
     def stop(self, mode="fast"):

@@ -275,3 +275,42 @@ def test_while_postgres_is_down_answers_come_back_as_errors_not_hangs(pg, tmp_pa
         assert api.api("POST", "/api/images", photo(2), {"Content-Type": "image/jpeg"})[0] == 202
     finally:
         api.stop()
+
+
+def test_sslmode_require_and_verify_full_against_a_tls_server(tmp_path):
+    """A cluster with a certificate for `localhost` signed by a test CA: `require` encrypts,
+    `verify-full` needs that CA and the name the certificate was made for, `disable` is refused
+    by a server that requires TLS, and an untrusted certificate is a clear error."""
+    cluster = Postgres(tls=True)
+    try:
+        # Only TLS connections over TCP from here on.
+        with open(f"{cluster.directory}/data/pg_hba.conf") as f:
+            rules = f.read().replace("host    all", "hostssl all")
+        with open(f"{cluster.directory}/data/pg_hba.conf", "w") as f:
+            f.write(rules)
+        cluster.restart()
+        url, name = cluster.database()
+        base = url.split("?")[0]
+        assert run(["migrate", "--metadata", base + "?sslmode=require"])[0] == 0
+        trusted = base.replace("127.0.0.1", "localhost") + f"?sslmode=verify-full&sslrootcert={cluster.ca}"
+        code, output = run(["migrate", "--metadata", trusted])
+        assert code == 0, output
+        code, output = run(["migrate", "--metadata", base + f"?sslmode=verify-full&sslrootcert={cluster.ca}"])
+        assert code == 2 and "cannot connect" in output, "127.0.0.1 is not the certificate's name"
+        code, output = run(["migrate", "--metadata", base.replace("127.0.0.1", "localhost") + "?sslmode=verify-full"])
+        assert code == 2 and "cannot connect" in output, "the test CA is not a system CA"
+        code, output = run(["migrate", "--metadata", base + "?sslmode=disable"])
+        assert code == 2 and "cannot connect" in output and cluster.password not in output
+        # A worker on verify-full runs, over TLS.
+        worker = DarkroomProcess(["worker", "--metadata", trusted, "--data", str(tmp_path / "w")]).wait_for_log("Darkroom workers starting")
+        try:
+            deadline = time.time() + 20
+            query = f"SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE s.ssl AND a.datname = '{name}'"
+            while int(cluster.psql(name, query)) == 0:
+                assert worker.process.poll() is None, "".join(worker.lines[-10:])
+                assert time.time() < deadline, "the worker never connected over TLS"
+                time.sleep(0.2)
+        finally:
+            worker.stop()
+    finally:
+        cluster.close()
