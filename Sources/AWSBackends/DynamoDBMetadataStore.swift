@@ -99,12 +99,13 @@ public struct DynamoDBMetadataStore: MetadataStore {
             ]) != nil
     }
 
-    public func complete(id: String, generation: Int, with result: CompletedImage) async throws -> Bool {
+    public func complete(id: String, generation: Int, attempt: Int, with result: CompletedImage) async throws -> Bool {
         try await update(
             id, set: "#st = :completed, width = :w, height = :h, #fmt = :f, variants = :v, completedAt = :now, updatedAt = :now",
-            remove: "#err", when: "generation = :g AND #st = :processing",
+            remove: "#err", when: "generation = :g AND #st = :processing AND attempts = :a",
             values: [
-                ":completed": DynamoValue.s("COMPLETED"), ":processing": DynamoValue.s("PROCESSING"), ":w": DynamoValue.n(result.width),
+                ":completed": DynamoValue.s("COMPLETED"), ":processing": DynamoValue.s("PROCESSING"), ":a": DynamoValue.n(attempt),
+                ":w": DynamoValue.n(result.width),
                 ":h": DynamoValue.n(result.height), ":f": DynamoValue.s(result.format),
                 ":v": DynamoDBImageItem.variants(result.variants, locate: locate),
                 ":g": DynamoValue.n(generation),

@@ -61,8 +61,10 @@ public struct BackendPlan: Sendable, Equatable {
         let defaultQueue = if case .postgres = metadata { "postgres" } else { "sqlite" }
         switch c.queueURL ?? defaultQueue {
         case "sqlite":
-            guard metadata == .sqlite else {
-                throw ConfigurationError("queue.url sqlite needs metadata sqlite: the queue lives in the records' database")
+            if case .postgres = metadata {
+                throw ConfigurationError(
+                    "queue.url sqlite with metadata postgres://… would keep each machine's jobs to itself; leave queue.url unset (or postgres) to queue in the database"
+                )
             }
             queue = .sqlite
         case let url where url == "postgres" || url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"):

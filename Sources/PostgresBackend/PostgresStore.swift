@@ -247,7 +247,7 @@ extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
         ).isEmpty)
     }
 
-    public func complete(id: String, generation: Int, with result: CompletedImage) async throws -> Bool {
+    public func complete(id: String, generation: Int, attempt: Int, with result: CompletedImage) async throws -> Bool {
         let variants = String(decoding: try JSONEncoder().encode(result.variants), as: UTF8.self)
         let now = Self.now()
         return
@@ -255,7 +255,7 @@ extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
                 """
                 UPDATE images SET status = 'COMPLETED', width = \(result.width), height = \(result.height), format = \(result.format),
                     variants = \(variants), completed_at = \(now), updated_at = \(now), error = NULL
-                WHERE id = \(id) AND generation = \(generation) AND status = 'PROCESSING' RETURNING id
+                WHERE id = \(id) AND generation = \(generation) AND status = 'PROCESSING' AND attempts = \(attempt) RETURNING id
                 """
             ).isEmpty)
     }

@@ -48,19 +48,19 @@ extension SQLiteStore: MetadataStore, TransactionalRecordsAndJobs {
         }
     }
 
-    public func complete(id: String, generation: Int, with result: CompletedImage) async throws -> Bool {
+    public func complete(id: String, generation: Int, attempt: Int, with result: CompletedImage) async throws -> Bool {
         let variants = String(decoding: try JSONEncoder().encode(result.variants), as: UTF8.self)
         return try await database.perform { db in
             let now = Self.now()
             return try db.execute(
                 """
                 UPDATE images SET status = 'COMPLETED', width = ?, height = ?, format = ?, variants = ?, completed_at = ?, updated_at = ?, error = NULL
-                WHERE id = ? AND generation = ? AND status = 'PROCESSING'
+                WHERE id = ? AND generation = ? AND status = 'PROCESSING' AND attempts = ?
                 """,
                 [
                     .integer(Int64(result.width)), .integer(Int64(result.height)), .text(result.format), .text(variants), .real(now), .real(now),
                     .text(id),
-                    .integer(Int64(generation)),
+                    .integer(Int64(generation)), .integer(Int64(attempt)),
                 ]) == 1
         }
     }

@@ -88,19 +88,25 @@ enum Stores {
         let record = Stores.record()
         try await metadata.insert(record)
         #expect(
-            try await metadata.complete(id: record.id, generation: 1, with: CompletedImage(width: 1, height: 1, format: "jpeg", variants: []))
-                == false,
+            try await metadata.complete(
+                id: record.id, generation: 1, attempt: 1, with: CompletedImage(width: 1, height: 1, format: "jpeg", variants: [])) == false,
             "PENDING cannot jump to COMPLETED")
         #expect(try await metadata.markProcessing(id: record.id, generation: 2, attempts: 1) == false, "wrong generation")
         #expect(try await metadata.markProcessing(id: record.id, generation: 1, attempts: 1))
         let variant = VariantRecord(
             name: "large", key: "variants/x/large.jpg", width: 10, height: 5, bytes: 99, format: "jpeg", contentType: "image/jpeg")
+        // A second worker takes the job over (its lease expired): the first cannot complete.
+        #expect(try await metadata.markProcessing(id: record.id, generation: 1, attempts: 2))
         #expect(
             try await metadata.complete(
-                id: record.id, generation: 1, with: CompletedImage(width: 20, height: 10, format: "jpeg", variants: [variant])))
+                id: record.id, generation: 1, attempt: 1, with: CompletedImage(width: 20, height: 10, format: "jpeg", variants: [variant])) == false,
+            "the first holder's completion is fenced off")
+        #expect(
+            try await metadata.complete(
+                id: record.id, generation: 1, attempt: 2, with: CompletedImage(width: 20, height: 10, format: "jpeg", variants: [variant])))
         let done = try #require(try await metadata.record(id: record.id))
-        #expect(done.status == .completed && done.variants == [variant] && done.attempts == 1 && done.completedAt != nil)
-        #expect(try await metadata.markProcessing(id: record.id, generation: 1, attempts: 2) == false, "COMPLETED never moves back")
+        #expect(done.status == .completed && done.variants == [variant] && done.attempts == 2 && done.completedAt != nil)
+        #expect(try await metadata.markProcessing(id: record.id, generation: 1, attempts: 3) == false, "COMPLETED never moves back")
         #expect(try await metadata.fail(id: record.id, generation: 1, error: "late") == false)
     }
 

@@ -37,9 +37,14 @@ import Testing
         ("limits:\n  formats: jpeg,bmp\n", "limits.formats: unknown format 'bmp'"),
         ("port: [unclosed\n", "cannot read the configuration file"),
         ("storage: ftp://host/x\n", "storage must be a directory or s3://bucket/prefix"),
-        ("metadata: mysql://db\n", "metadata must be sqlite or dynamodb://TABLE"),
-        ("metadata: dynamodb://\n", "metadata must be sqlite or dynamodb://TABLE"),
-        ("queue:\n  url: redis://x\n", "queue.url must be sqlite, sqs://NAME or a queue URL"),
+        ("metadata: mysql://db\n", "metadata must be sqlite, postgres://USER:PASSWORD@HOST:PORT/DB or dynamodb://TABLE"),
+        ("metadata: dynamodb://\n", "metadata must be sqlite, postgres://USER:PASSWORD@HOST:PORT/DB or dynamodb://TABLE"),
+        ("metadata: postgres://u:secret@db/x?sslmode=sometimes\n", "metadata: sslmode must be one of disable, allow, prefer, require"),
+        ("metadata: postgres://u:secret@db/x?colour=blue\n", "the PostgreSQL URL parameter 'colour' is not supported"),
+        ("metadata: postgres://u:secret@db/x\nqueue:\n  url: sqlite\n", "would keep each machine's jobs to itself"),
+        ("metadata: postgres://u:secret@db/x\nqueue:\n  url: postgres://u:secret@other/y\n", "queue.url must name the metadata database"),
+        ("queue:\n  url: postgres\n", "queue.url postgres needs metadata postgres"),
+        ("queue:\n  url: redis://x\n", "queue.url must be sqlite, postgres, sqs://NAME or a queue URL"),
         ("notify: http://example.com/hook\n", "notify: 'http://example.com/hook' is not an SNS topic"),
         ("s3:\n  serverSideEncryption: DES\n", "s3.serverSideEncryption must be AES256 or aws:kms"),
         ("s3:\n  presignedLinks: sometimes\n", "s3.presignedLinks: 'sometimes' is not true or false"),
@@ -52,6 +57,7 @@ import Testing
         let path = try file(yaml)
         let error = try await #require(throws: ConfigurationError.self) { try await DarkroomConfiguration.load(flags: [:], file: path) }
         #expect(error.description.contains(message), "got: \(error.description)")
+        #expect(!error.description.contains("secret"), "a password is never repeated: \(error.description)")
     }
 
     @Test func anAWSBackendWithoutCredentialsSaysWhatToSet() async throws {

@@ -31,8 +31,10 @@ public protocol MetadataStore: Sendable {
     /// record is gone, final, or on another generation.
     func markProcessing(id: String, generation: Int, attempts: Int) async throws -> Bool
 
-    /// PROCESSING → COMPLETED for `generation`. False when that move is not allowed.
-    func complete(id: String, generation: Int, with result: CompletedImage) async throws -> Bool
+    /// PROCESSING → COMPLETED for `generation`, by the holder of `attempt` (the attempt
+    /// `markProcessing` recorded). False when that move is not allowed, or when another worker
+    /// has taken the job over since: a worker whose lease was lost cannot complete.
+    func complete(id: String, generation: Int, attempt: Int, with result: CompletedImage) async throws -> Bool
 
     /// PENDING or PROCESSING → FAILED for `generation`. False when that move is not allowed.
     func fail(id: String, generation: Int, error: String) async throws -> Bool

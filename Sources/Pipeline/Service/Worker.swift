@@ -117,8 +117,8 @@ public struct Worker: Sendable {
                 return .skipped
             }
             await notifier.notify(ImageEvent(id: job.imageID, status: .processing))
-            let result = try await render(record, generation: job.generation, recipe: job.recipe)
-            if try await metadata.complete(id: job.imageID, generation: job.generation, with: result) {
+            let result = try await render(record, generation: job.generation, attempt: lease.attempts, recipe: job.recipe)
+            if try await metadata.complete(id: job.imageID, generation: job.generation, attempt: lease.attempts, with: result) {
                 await notifier.notify(ImageEvent(id: job.imageID, status: .completed, variants: result.variants))
             } else {
                 try await discardIfOrphaned(result.variants, job: job)
@@ -169,7 +169,7 @@ public struct Worker: Sendable {
     }
 
     /// Runs the recipe on the stored original and stores every variant.
-    private func render(_ record: ImageRecord, generation: Int, recipe name: String) async throws -> CompletedImage {
+    private func render(_ record: ImageRecord, generation: Int, attempt: Int, recipe name: String) async throws -> CompletedImage {
         // A drop over the size limit was recorded without being copied (`DropIngestor`): refuse
         // it before reading anything.
         guard record.bytes <= maxFileBytes else {
@@ -187,8 +187,9 @@ public struct Worker: Sendable {
                 width: image.width, height: image.height, bytes: image.bytes.count, format: image.format.rawValue,
                 contentType: image.format.contentType)
         }
-        // Rendering takes a while: if the image was deleted or reprocessed meanwhile, write nothing.
-        guard let current = try await metadata.record(id: record.id), current.generation == generation else {
+        // Rendering takes a while: if the image was deleted or reprocessed meanwhile, or another
+        // worker took the job over (this lease expired), write nothing.
+        guard let current = try await metadata.record(id: record.id), current.generation == generation, current.attempts == attempt else {
             throw JobSuperseded()
         }
         // The variants are stored at once: on S3 that is one round trip instead of one per variant.
