@@ -12,6 +12,34 @@ public protocol CompletionWatcher: Sendable {
     func run(_ recorder: Recorder) async
 }
 
+/// A Darkroom API as the watchers reach it: its base URL, the key, and the client.
+public struct APIEndpoint: Sendable {
+    let base: String
+    let apiKey: String?
+    let client: HTTPClient
+
+    public init(base: String, apiKey: String?, client: HTTPClient) {
+        self.base = base
+        self.apiKey = apiKey
+        self.client = client
+    }
+
+    /// `/healthz` answers 200.
+    func checkHealthy() async throws {
+        let response = try await client.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(5))
+        guard response.status == .ok else { throw RequestFailure(kind: "http_\(response.status.code)") }
+    }
+
+    /// A GET of `path` with the key, as a JSON object; nil on any failure (the caller polls again).
+    func json(_ path: String) async -> [String: Any]? {
+        var request = HTTPClientRequest(url: base + path)
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        guard let response = try? await client.execute(request, timeout: .seconds(10)), var body = try? await response.body.collect(upTo: 8 << 20)
+        else { return nil }
+        return try? JSONSerialization.jsonObject(with: Data(body.readBytes(length: body.readableBytes) ?? [])) as? [String: Any]
+    }
+}
+
 /// `GET /api/events`: every status change of the images the run uploaded. Reconnects when the
 /// stream drops; images finished while it was down are then found by polling.
 public struct EventStreamWatcher: CompletionWatcher {
@@ -32,8 +60,7 @@ public struct EventStreamWatcher: CompletionWatcher {
 
     public func connect() async throws {
         // The stream is opened by `run`; this only proves the endpoint answers.
-        let response = try await client.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(5))
-        guard response.status == .ok else { throw RequestFailure(kind: "http_\(response.status.code)") }
+        try await APIEndpoint(base: base, apiKey: apiKey, client: client).checkHealthy()
     }
 
     public func run(_ recorder: Recorder) async {
@@ -65,50 +92,41 @@ public struct EventStreamWatcher: CompletionWatcher {
     }
 
     static func deliver(_ data: String, to recorder: Recorder) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any], let id = object["id"] as? String,
-            let status = object["status"] as? String
+        guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any], let id = object["id"] as? String
         else { return }
-        if status == "COMPLETED" { recorder.finished(handle: id, failed: false) }
-        if status == "FAILED" { recorder.finished(handle: id, failed: true) }
+        PollingWatcher.report(status: object["status"] as? String, handle: id, to: recorder)
     }
 }
 
 /// Polls `GET /api/images/{id}` for every image still waiting, for deployments whose event
 /// stream does not hear other processes.
 public struct PollingWatcher: CompletionWatcher {
-    let base: String
-    let apiKey: String?
-    let client: HTTPClient
+    let api: APIEndpoint
     let interval: Duration
 
     public init(base: String, apiKey: String?, client: HTTPClient, interval: Duration = .milliseconds(250)) {
-        self.base = base
-        self.apiKey = apiKey
-        self.client = client
+        api = APIEndpoint(base: base, apiKey: apiKey, client: client)
         self.interval = interval
     }
 
-    public func connect() async throws {
-        let response = try await client.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(5))
-        guard response.status == .ok else { throw RequestFailure(kind: "http_\(response.status.code)") }
-    }
+    public func connect() async throws { try await api.checkHealthy() }
 
     public func run(_ recorder: Recorder) async {
         while !Task.isCancelled {
             for id in recorder.pendingHandles {
-                var request = HTTPClientRequest(url: base + "/api/images/\(id)")
-                if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
-                guard let response = try? await client.execute(request, timeout: .seconds(10)),
-                    var body = try? await response.body.collect(upTo: 1 << 20),
-                    let object = try? JSONSerialization.jsonObject(with: Data(body.readBytes(length: body.readableBytes) ?? [])) as? [String: Any]
-                else { continue }
-                switch object["status"] as? String {
-                case "COMPLETED": recorder.finished(handle: id, failed: false)
-                case "FAILED": recorder.finished(handle: id, failed: true)
-                default: break
-                }
+                guard let object = await api.json("/api/images/\(id)") else { continue }
+                Self.report(status: object["status"] as? String, handle: id, to: recorder)
             }
             try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// A final status, told to the recorder.
+    static func report(status: String?, handle: String, to recorder: Recorder) {
+        switch status {
+        case "COMPLETED": recorder.finished(handle: handle, failed: false)
+        case "FAILED": recorder.finished(handle: handle, failed: true)
+        default: break
         }
     }
 }
@@ -167,22 +185,15 @@ final class OpenedFlag: @unchecked Sendable {
 /// Polls the API's image list for the file names of S3 drops still waiting: for a deployment
 /// whose API reads the same metadata store the S3 workers write.
 public struct ListPollingWatcher: CompletionWatcher {
-    let base: String
-    let apiKey: String?
-    let client: HTTPClient
+    let api: APIEndpoint
     let interval: Duration
 
     public init(base: String, apiKey: String?, client: HTTPClient, interval: Duration = .milliseconds(500)) {
-        self.base = base
-        self.apiKey = apiKey
-        self.client = client
+        api = APIEndpoint(base: base, apiKey: apiKey, client: client)
         self.interval = interval
     }
 
-    public func connect() async throws {
-        let response = try await client.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(5))
-        guard response.status == .ok else { throw RequestFailure(kind: "http_\(response.status.code)") }
-    }
+    public func connect() async throws { try await api.checkHealthy() }
 
     public func run(_ recorder: Recorder) async {
         while !Task.isCancelled {
@@ -191,19 +202,10 @@ public struct ListPollingWatcher: CompletionWatcher {
                 // Newest first: a page or two covers what a run has in flight.
                 var cursor: String?
                 for _ in 0..<5 {
-                    var request = HTTPClientRequest(url: base + "/api/images?limit=100" + (cursor.map { "&cursor=\($0)" } ?? ""))
-                    if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
-                    guard let response = try? await client.execute(request, timeout: .seconds(10)),
-                        var body = try? await response.body.collect(upTo: 8 << 20),
-                        let page = try? JSONSerialization.jsonObject(with: Data(body.readBytes(length: body.readableBytes) ?? [])) as? [String: Any]
-                    else { break }
+                    guard let page = await api.json("/api/images?limit=100" + (cursor.map { "&cursor=\($0)" } ?? "")) else { break }
                     for image in page["images"] as? [[String: Any]] ?? [] {
                         guard let name = image["filename"] as? String, waiting.contains(name) else { continue }
-                        switch image["status"] as? String {
-                        case "COMPLETED": recorder.finished(handle: name, failed: false)
-                        case "FAILED": recorder.finished(handle: name, failed: true)
-                        default: break
-                        }
+                        PollingWatcher.report(status: image["status"] as? String, handle: name, to: recorder)
                     }
                     cursor = page["nextCursor"] as? String
                     if cursor == nil { break }
