@@ -10,7 +10,8 @@ import Webhooks
 /// The composition root: every part of a running Darkroom, built from the configuration for any
 /// command (`serve`, `worker`, `migrate`, and the next entry points), with no HTTP framework.
 ///
-/// It starts in two phases. `init` builds and does no I/O beyond reading the recipes file: no
+/// It starts in two phases. `init` builds and does no I/O beyond reading configuration files
+/// (the recipes; the AWS credentials and config files when an AWS backend is named): no
 /// file is opened, no table created, no queue looked up. `prepare` then runs the backends'
 /// migrations and checks before anything serves. `services` lists what must run while the
 /// parts are in use, for the caller's service group.
