@@ -161,6 +161,13 @@ def test_get_mode_reads_every_framing_a_server_may_use(tmp_path):
                 self.end_headers()
                 self.wfile.write(b"bye!\n")
                 self.close_connection = True
+            elif self.path == "/hostile":
+                # A chunk size near Int.max: refused as a bad answer, never a crash.
+                self.send_response(200)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                self.wfile.write(b"7fffffffffffffff\r\nx")
+                self.close_connection = True
             elif self.path == "/unframed":
                 self.send_response(200)
                 self.send_header("Connection", "close")
@@ -177,11 +184,11 @@ def test_get_mode_reads_every_framing_a_server_may_use(tmp_path):
     try:
         base = f"http://127.0.0.1:{httpd.server_address[1]}"
         urls = tmp_path / "urls.txt"
-        urls.write_text("\n".join(f"{base}{path}" for path in ("/chunked", "/close", "/unframed", "/teapot")) + "\n")
-        code, out, err = loadgen("--get", str(urls), "--concurrency", "2", "--count", "80", "--json", timeout=60)
+        urls.write_text("\n".join(f"{base}{path}" for path in ("/chunked", "/close", "/unframed", "/teapot", "/hostile")) + "\n")
+        code, out, err = loadgen("--get", str(urls), "--concurrency", "2", "--count", "100", "--json", timeout=60)
         assert code == 0, err
         result = json.loads(out)
-        assert result["requests"] == 80 and result["accepted"] == 60, result
-        assert result["errors_by_kind"] == {"http_418": 20}, result
+        assert result["requests"] == 100 and result["accepted"] == 60, result
+        assert result["errors_by_kind"] == {"http_418": 20, "bad_answer": 20}, result
     finally:
         httpd.shutdown()

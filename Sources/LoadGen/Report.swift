@@ -88,10 +88,11 @@ public struct RunReport: Sendable {
         if !ramp.isEmpty {
             lines.append("ramp: rate/s  done/s   p99 ms  errors")
             for step in ramp {
-                lines.append(
-                    String(
-                        format: "      %6.1f  %6.2f  %7.0f  %6d%@", step.rate, step.throughput, step.p99Milliseconds, step.errors,
-                        step.withinThreshold ? "" : "  over"))
+                // Numbers through `format`, text and integers by interpolation: `%@` and `%d` with
+                // Swift values are not portable.
+                let numbers = String(format: "      %6.1f  %6.2f  %7.0f", step.rate, step.throughput, step.p99Milliseconds)
+                let errors = String(step.errors)
+                lines.append(numbers + String(repeating: " ", count: max(2, 8 - errors.count)) + errors + (step.withinThreshold ? "" : "  over"))
             }
             lines.append(knee.map { String(format: "knee: %.1f images/s", $0) } ?? "knee: not reached (even the first step was over the threshold)")
         }

@@ -177,7 +177,8 @@ public struct SocketGetLoop: Sendable {
                 while true {
                     guard let lineEnd = readLine() else { return .failure("connection_closed") }
                     let size = Int(lineEnd.split(separator: ";").first.map(String.init) ?? "", radix: 16) ?? -1
-                    guard size >= 0 else { return .failure("bad_answer") }
+                    // A hostile size (negative, or near Int.max so that +2 would overflow) is refused.
+                    guard (0...(1 << 40)).contains(size) else { return .failure("bad_answer") }
                     guard take(size + 2) else { return .failure("connection_closed") }
                     if size == 0 { break }
                 }

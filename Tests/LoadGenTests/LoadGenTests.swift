@@ -74,6 +74,16 @@ import Testing
         }
         #expect(report.html.contains("<svg") && report.html.contains("upload→COMPLETED"))
         #expect(report.summary.contains("throughput 0.50 images/s"))
+        var ramp = report
+        ramp.ramp = [
+            Ramp.Step(rate: 4, throughput: 4, p99Milliseconds: 380, errors: 0, withinThreshold: true),
+            Ramp.Step(rate: 6, throughput: 5.1, p99Milliseconds: 3600, errors: 12, withinThreshold: false),
+        ]
+        ramp.knee = 4
+        let lines = ramp.summary.split(separator: "\n").map(String.init)
+        #expect(lines.contains("         4.0    4.00      380       0"), "\(lines)")
+        #expect(lines.contains("         6.0    5.10     3600      12  over"), "\(lines)")
+        #expect(lines.contains("knee: 4.0 images/s"))
     }
 }
 
