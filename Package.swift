@@ -52,6 +52,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // On-the-fly URL dialects (imgproxy's, thumbor's): parsing and signatures into a
+        // TransformSpec. No I/O, no HTTP.
+        .target(name: "URLDialects", dependencies: ["Pipeline", "Imaging", .product(name: "Crypto", package: "swift-crypto")]),
         // Image work in supervised child processes, so a libvips abort costs one image.
         .target(name: "RenderIsolation", dependencies: ["Pipeline", "Imaging", "BlockingWork", .product(name: "Logging", package: "swift-log")]),
         // Blobs as local files.
@@ -93,7 +96,8 @@ let package = Package(
             name: "Composition",
             dependencies: [
                 "Pipeline", "Imaging", "BlockingWork", "FileStorage", "SQLiteBackend", "PostgresBackend", "Webhooks", "AWSBackends", "AWSSigning",
-                "RenderIsolation", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "RenderIsolation", "URLDialects", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -103,7 +107,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Composition", "Pipeline", "Imaging", "BlockingWork",
+                "Composition", "Pipeline", "Imaging", "BlockingWork", "URLDialects",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -147,10 +151,11 @@ let package = Package(
                 "PostgresBackend", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"]),
+        .testTarget(name: "URLDialectsTests", dependencies: ["URLDialects", "Pipeline", "Imaging"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Composition", "Pipeline", "Imaging", "BlockingWork", "Webhooks",
+                "Server", "Composition", "Pipeline", "Imaging", "BlockingWork", "Webhooks", "URLDialects",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]

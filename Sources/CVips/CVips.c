@@ -65,6 +65,13 @@ VipsImage *dr_smartcrop(VipsImage *in, int w, int h, int attention) {
     WRAP(vips_smartcrop(in, &out, w, h, "interesting", attention ? VIPS_INTERESTING_ATTENTION : VIPS_INTERESTING_CENTRE, NULL));
 }
 VipsImage *dr_embed_copy(VipsImage *in, int w, int h) { WRAP(vips_embed(in, &out, 0, 0, w, h, "extend", VIPS_EXTEND_COPY, NULL)); }
+VipsImage *dr_embed_background(VipsImage *in, int x, int y, int w, int h, const double *background, int n) {
+    VipsArrayDouble *arr = vips_array_double_new(background, n);
+    VipsImage *out = NULL;
+    int rc = vips_embed(in, &out, x, y, w, h, "extend", VIPS_EXTEND_BACKGROUND, "background", arr, NULL);
+    vips_area_unref(VIPS_AREA(arr));
+    return rc ? NULL : out;
+}
 VipsImage *dr_autorot(VipsImage *in) { WRAP(vips_autorot(in, &out, NULL)); }
 VipsImage *dr_rot(VipsImage *in, int q) {
     VipsAngle a = q == 1 ? VIPS_ANGLE_D90 : q == 2 ? VIPS_ANGLE_D180 : q == 3 ? VIPS_ANGLE_D270 : VIPS_ANGLE_D0;

@@ -77,6 +77,14 @@ public final class ChildRenderer: Renderer, Sendable {
     }
 
     public func render(_ bytes: [UInt8], recipe: String) async throws -> RecipeResult {
+        try await render(bytes, request: RenderWire.Request(recipe: recipe), label: recipe)
+    }
+
+    public func render(_ bytes: [UInt8], transform: TransformSpec) async throws -> RecipeResult {
+        try await render(bytes, request: RenderWire.Request(recipe: "", transform: transform), label: "on-the-fly")
+    }
+
+    private func render(_ bytes: [UInt8], request: RenderWire.Request, label recipe: String) async throws -> RecipeResult {
         let slot = await slots.acquire()
         defer { slots.release(slot) }
         let settings = self.settings
@@ -84,7 +92,7 @@ public final class ChildRenderer: Renderer, Sendable {
         for attempt in 1...Self.crashesPerRender {
             let wait = slot.restartDelay()
             if wait > .zero { try await Task.sleep(for: wait) }
-            switch try await io.run({ try slot.exchange(bytes, recipe: recipe, settings: settings) }) {
+            switch try await io.run({ try slot.exchange(bytes, request: request, settings: settings) }) {
             case .response(let response, let payload):
                 slot.succeeded()
                 return try Self.result(response, payload: payload)

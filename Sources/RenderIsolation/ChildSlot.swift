@@ -28,7 +28,7 @@ final class ChildSlot: @unchecked Sendable {
 
     /// Sends one request and reads its answer, starting a child first when there is none.
     /// Blocks: call it from a pool thread.
-    func exchange(_ bytes: [UInt8], recipe: String, settings: ChildRenderer.Settings) throws -> SlotOutcome {
+    func exchange(_ bytes: [UInt8], request: RenderWire.Request, settings: ChildRenderer.Settings) throws -> SlotOutcome {
         let current = try lock.withLock { () throws -> ChildProcess in
             if let existing = self.child { return existing }
             do {
@@ -42,7 +42,7 @@ final class ChildSlot: @unchecked Sendable {
         let child = current
         let deadline = ContinuousClock.now + settings.timeout
         do {
-            try RenderWire.write(RenderWire.Request(recipe: recipe), payload: bytes, to: child.input)
+            try RenderWire.write(request, payload: bytes, to: child.input)
             // A result holds every variant: allow a generous multiple of the source.
             let maxPayload = max(64 << 20, settings.maxSourceBytes * 8)
             guard

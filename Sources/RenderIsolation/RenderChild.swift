@@ -50,7 +50,15 @@ public enum RenderChild {
             failpoint?.check(recipe: header.recipe, source: bytes, limits: limits)
             var response = RenderWire.Response()
             var payload: [UInt8] = []
-            if let runner = runners[header.recipe] {
+            if let transform = header.transform {
+                do {
+                    (response, payload) = RenderWire.encode(try transform.run(bytes, limits: limits))
+                } catch let error as ImagingError {
+                    response.imagingError = error
+                } catch {
+                    response.renderError = "\(error)"
+                }
+            } else if let runner = runners[header.recipe] {
                 do {
                     (response, payload) = RenderWire.encode(try runner.run(bytes))
                 } catch let error as ImagingError {

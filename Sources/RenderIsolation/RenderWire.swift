@@ -12,7 +12,10 @@ import Pipeline
 /// response. Raw payloads keep multi-megabyte images out of JSON.
 enum RenderWire {
     struct Request: Codable, Sendable {
+        /// The recipe to run; ignored when `transform` is set.
         var recipe: String
+        /// An on-the-fly transformation to run instead of a recipe.
+        var transform: TransformSpec?
     }
 
     struct Response: Codable, Sendable {

@@ -254,6 +254,11 @@ actor PausingRenderer: Renderer {
         return try await inner.render(bytes, recipe: recipe)
     }
 
+    nonisolated func render(_ bytes: [UInt8], transform: TransformSpec) async throws -> RecipeResult {
+        await enter()
+        return try await inner.render(bytes, transform: transform)
+    }
+
     private func enter() async {
         entered = true
         for waiter in enteredWaiters { waiter.resume() }

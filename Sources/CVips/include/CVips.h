@@ -38,6 +38,8 @@ VipsImage *dr_zoom(VipsImage *in, int xfac, int yfac);
 VipsImage *dr_extract_area(VipsImage *in, int left, int top, int width, int height);
 VipsImage *dr_smartcrop(VipsImage *in, int width, int height, int attention);
 VipsImage *dr_embed_copy(VipsImage *in, int width, int height);
+/// vips_embed with a solid background of `n` values (one per band): an image extended to a box.
+VipsImage *dr_embed_background(VipsImage *in, int x, int y, int width, int height, const double *background, int n);
 VipsImage *dr_autorot(VipsImage *in);
 VipsImage *dr_rot(VipsImage *in, int quarter_turns);
 VipsImage *dr_flip(VipsImage *in, int horizontal);

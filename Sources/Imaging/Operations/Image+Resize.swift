@@ -10,6 +10,27 @@ public enum Fit: String, Sendable, CaseIterable, Codable {
     case cover
     /// Stretch to exactly the box.
     case fill
+    /// Keep the aspect ratio and cover the box, cropping nothing: the smaller side fits.
+    case outside
+}
+
+/// A point of interest as fractions of the width and height (0…1 from the top left): a cover
+/// resize crops around it instead of at a gravity.
+public struct FocusPoint: Sendable, Equatable, Codable {
+    public var x: Double
+    public var y: Double
+
+    public init(x: Double, y: Double) {
+        self.x = x
+        self.y = y
+    }
+
+    /// Both coordinates must lie within 0…1.
+    public func validate() throws {
+        guard (0...1).contains(x), (0...1).contains(y) else {
+            throw ImagingError.invalidArgument("a focus point's coordinates must be between 0 and 1, not \(x), \(y)")
+        }
+    }
 }
 
 /// The resampling filter a resize uses when reducing.
@@ -38,11 +59,14 @@ public struct Resize: Sendable, Equatable {
     public var upscale: Bool
     /// Lanczos3 by default, as sharp and imgproxy do; `cubic` matches Pillow's `thumbnail`.
     public var kernel: ResizeKernel
+    /// `cover` only: crop around this point instead of at `gravity`.
+    public var focus: FocusPoint?
 
     public init(
         width: Int? = nil, height: Int? = nil, fit: Fit = .inside, gravity: Gravity = .centre, upscale: Bool = false,
-        kernel: ResizeKernel = .lanczos3
+        kernel: ResizeKernel = .lanczos3, focus: FocusPoint? = nil
     ) {
+        self.focus = focus
         self.width = width
         self.height = height
         self.fit = fit
@@ -52,7 +76,7 @@ public struct Resize: Sendable, Equatable {
     }
 
     /// True when the result is the whole frame, scaled: no crop and no change of aspect ratio.
-    public var keepsWholeFrame: Bool { fit == .inside }
+    public var keepsWholeFrame: Bool { fit == .inside || fit == .outside }
 
     /// Checks the request makes sense on its own, before any image is involved.
     public func validate() throws {
@@ -63,6 +87,7 @@ public struct Resize: Sendable, Equatable {
         if fit != .inside && (width == nil || height == nil) {
             throw ImagingError.invalidArgument("fit '\(fit.rawValue)' needs both a width and a height")
         }
+        try focus?.validate()
     }
 
     /// The largest image a resize that enlarges may make: 65535 px on a side and 100 MP, so an
@@ -87,7 +112,7 @@ public struct Resize: Sendable, Equatable {
         if fit == .fill, let sx, let sy { return (sx, sy) }
         var s: Double
         switch (sx, sy) {
-        case (let x?, let y?): s = fit == .cover ? max(x, y) : min(x, y)
+        case (let x?, let y?): s = fit == .cover || fit == .outside ? max(x, y) : min(x, y)
         case (let x?, nil): s = x
         case (nil, let y?): s = y
         default: s = 1
@@ -140,7 +165,13 @@ extension Image {
             let cropW = min(boxW, image.width)
             let cropH = min(boxH, image.height)
             if cropW != image.width || cropH != image.height {
-                image = try image.cropped(width: cropW, height: cropH, gravity: request.gravity)
+                if let focus = request.focus {
+                    let left = min(max(0, Int((focus.x * Double(image.width)).rounded()) - cropW / 2), image.width - cropW)
+                    let top = min(max(0, Int((focus.y * Double(image.height)).rounded()) - cropH / 2), image.height - cropH)
+                    image = try image.cropped(left: left, top: top, width: cropW, height: cropH)
+                } else {
+                    image = try image.cropped(width: cropW, height: cropH, gravity: request.gravity)
+                }
             }
         }
         return image

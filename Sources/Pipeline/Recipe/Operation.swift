@@ -16,6 +16,9 @@ public enum Operation: Sendable, Equatable {
     case sharpen(sigma: Double)
     case rotate(degrees: Int)
     case flip(FlipDirection)
+    /// The image placed in a box of at least this size, the rest filled: imgproxy's `extend`.
+    /// On-the-fly URLs only; recipes do not name it.
+    case extend(width: Int, height: Int, gravity: Gravity, background: RGBColor)
     case textWatermark(TextWatermark)
     /// `path` is absolute once the recipe file is loaded.
     case imageWatermark(path: String, scale: Double?, placement: WatermarkPlacement)
@@ -31,6 +34,7 @@ public enum Operation: Sendable, Equatable {
         case .sharpen: "sharpen"
         case .rotate: "rotate"
         case .flip: "flip"
+        case .extend: "extend"
         case .textWatermark, .imageWatermark: "watermark"
         }
     }
@@ -48,6 +52,8 @@ public enum Operation: Sendable, Equatable {
         case .sharpen(let sigma): return try image.sharpened(sigma: sigma)
         case .rotate(let degrees): return try image.rotated(degrees: degrees)
         case .flip(let direction): return try image.flipped(direction)
+        case .extend(let width, let height, let gravity, let background):
+            return try image.extended(toWidth: width, height: height, gravity: gravity, background: background)
         case .textWatermark(let mark): return try image.watermarked(mark)
         case .imageWatermark(let path, let scale, let placement):
             guard let logo = watermarks[path] else { throw ImagingError.invalidArgument("the watermark image \(path) was not loaded") }

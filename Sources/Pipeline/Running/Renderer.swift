@@ -9,6 +9,8 @@ public protocol Renderer: Sendable {
     /// arguments are at fault, and `RenderError` when the recipe is unknown or processing
     /// crashed.
     func render(_ bytes: [UInt8], recipe: String) async throws -> RecipeResult
+    /// One on-the-fly transformation of a source, with the same errors.
+    func render(_ bytes: [UInt8], transform: TransformSpec) async throws -> RecipeResult
 }
 
 /// A render that failed outside the imaging layer's own errors.
@@ -49,10 +51,17 @@ public struct RenderError: Error, Sendable, Equatable, CustomStringConvertible {
 public struct InProcessRenderer: Renderer {
     private let runners: [String: RecipeRunner]
     private let pool: BlockingPool
+    private let limits: Limits
 
     public init(catalog: RecipeCatalog, limits: Limits, pool: BlockingPool) throws {
         self.runners = try catalog.runners(limits: limits)
         self.pool = pool
+        self.limits = limits
+    }
+
+    public func render(_ bytes: [UInt8], transform: TransformSpec) async throws -> RecipeResult {
+        let limits = self.limits
+        return try await pool.run { try transform.run(bytes, limits: limits) }
     }
 
     public func render(_ bytes: [UInt8], recipe: String) async throws -> RecipeResult {

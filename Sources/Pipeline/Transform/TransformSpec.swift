@@ -1,0 +1,209 @@
+import Foundation
+import Imaging
+
+/// One on-the-fly transformation, normalised: what every URL dialect (imgproxy's, thumbor's,
+/// Darkroom's recipe variants) parses into. Its steps always run in one fixed order (crop,
+/// resize, extend, rotate, flip, grayscale, blur, sharpen, pixelate, watermark), as both peers'
+/// pipelines do, so two URLs that mean the same picture make the same `cacheKey` whatever order
+/// their options were written in.
+///
+/// It is Codable so that it crosses to a render child as it is, and its canonical JSON is the
+/// cache key's material: the signature never is, so keys can rotate without losing the cache.
+public struct TransformSpec: Sendable, Codable, Equatable {
+    /// A crop of the source before the resize.
+    public enum Crop: Sendable, Codable, Equatable {
+        /// A fixed region in source pixels (thumbor's `AxB:CxD`).
+        case region(left: Int, top: Int, width: Int, height: Int)
+        /// A box placed at a gravity or around a focus point (imgproxy's `crop`).
+        case box(width: Int, height: Int, gravity: Gravity, focus: FocusPoint?)
+    }
+
+    /// The resize; a nil side follows the aspect ratio.
+    public struct Scale: Sendable, Codable, Equatable {
+        public var width: Int?
+        public var height: Int?
+        public var fit: Fit
+        public var gravity: Gravity
+        public var focus: FocusPoint?
+        public var upscale: Bool
+        /// imgproxy's `auto`: `cover` when the source and the box have the same orientation,
+        /// else `inside`.
+        public var auto: Bool
+        /// thumbor's `adaptive-`: the box turns to the source's orientation first.
+        public var adaptive: Bool
+
+        public init(
+            width: Int?, height: Int?, fit: Fit, gravity: Gravity = .centre, focus: FocusPoint? = nil, upscale: Bool = false, auto: Bool = false,
+            adaptive: Bool = false
+        ) {
+            self.auto = auto
+            self.adaptive = adaptive
+            self.width = width
+            self.height = height
+            self.fit = fit
+            self.gravity = gravity
+            self.focus = focus
+            self.upscale = upscale
+        }
+    }
+
+    /// An image watermark, read from a file the server has already resolved and checked.
+    public struct Watermark: Sendable, Codable, Equatable {
+        public var path: String
+        public var opacity: Double
+        public var position: Gravity
+        /// The logo's width as a fraction of the image's; nil keeps its own size.
+        public var scale: Double?
+        /// Pixels in from the edges it is placed against.
+        public var margin: Int
+
+        public init(path: String, opacity: Double, position: Gravity, scale: Double?, margin: Int = 0) {
+            self.margin = margin
+            self.path = path
+            self.opacity = opacity
+            self.position = position
+            self.scale = scale
+        }
+    }
+
+    public var crop: Crop?
+    public var resize: Scale?
+    /// Pad to the resize box with `background` (imgproxy's `extend`), at this gravity.
+    public var extend: Gravity?
+    /// Degrees clockwise, a multiple of 90.
+    public var rotate = 0
+    public var flipHorizontal = false
+    public var flipVertical = false
+    public var grayscale = false
+    public var blur: Double?
+    public var sharpen: Double?
+    /// A mosaic of this many pixels per block.
+    public var pixelate: Int?
+    public var watermark: Watermark?
+    /// Nil keeps the source's format where Darkroom can write it, else JPEG.
+    public var format: OutputFormat?
+    public var quality: Int?
+    public var stripMetadata = true
+    /// Fills transparent areas when the output has no alpha, and an `extend` border.
+    public var background: RGBColor?
+
+    public init() {}
+
+    /// Checks every argument with the rule its operation uses everywhere (`OperationRules`,
+    /// `Resize.validate`), so a URL accepts exactly what a recipe accepts.
+    public func validate() throws {
+        if let crop {
+            switch crop {
+            case .region(let left, let top, let width, let height):
+                guard left >= 0, top >= 0, width > 0, height > 0, width <= 65_535, height <= 65_535 else {
+                    throw ImagingError.invalidArgument("a crop region needs a non-negative corner and a positive size")
+                }
+            case .box(let width, let height, _, let focus):
+                guard (1...65_535).contains(width), (1...65_535).contains(height) else {
+                    throw ImagingError.invalidArgument("a crop needs a width and a height between 1 and 65535")
+                }
+                try focus?.validate()
+            }
+        }
+        if let resize { try resize.request.validate() }
+        if extend != nil, resize?.width == nil || resize?.height == nil {
+            throw ImagingError.invalidArgument("extend needs a resize with both a width and a height")
+        }
+        try OperationRules.checkRotation(degrees: rotate)
+        if let blur { try OperationRules.checkBlur(sigma: blur) }
+        if let sharpen { try OperationRules.checkSharpen(sigma: sharpen) }
+        if let pixelate { try OperationRules.checkPixelate(block: pixelate) }
+        if let watermark {
+            try WatermarkPlacement(opacity: watermark.opacity, position: watermark.position, margin: watermark.margin).validate()
+            if let scale = watermark.scale, !(scale > 0 && scale <= 1) {
+                throw ImagingError.invalidArgument("a watermark's scale must be above 0 and at most 1, not \(scale)")
+            }
+        }
+        if let quality, !(1...100).contains(quality) { throw ImagingError.invalidArgument("quality must be between 1 and 100, not \(quality)") }
+    }
+
+    /// The canonical JSON of this transformation (sorted keys): equal specs give equal text.
+    public var canonicalJSON: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    /// The output format for a source of `format` when none was asked for: the same, where
+    /// Darkroom writes it, else JPEG.
+    public static func defaultFormat(for format: ImageFormat) -> OutputFormat {
+        OutputFormat(rawValue: format.rawValue) ?? .jpeg
+    }
+
+    /// The quality when a URL gives none: 80 as both peers use, 65 for AVIF as imgproxy does.
+    public static func defaultQuality(for format: OutputFormat) -> Int? {
+        switch format {
+        case .jpeg, .webp: 80
+        case .avif: 65
+        case .png, .gif: nil
+        }
+    }
+
+    /// The one variant this transformation is, for `source` (its format and upright size decide
+    /// the output format and the `auto` and `adaptive` resizes).
+    public func variant(source: ImageHeader) -> Variant {
+        var operations: [Operation] = []
+        switch crop {
+        case .region(let left, let top, let width, let height)?: operations.append(.cropRegion(left: left, top: top, width: width, height: height))
+        case .box(let width, let height, let gravity, let focus)?:
+            if let focus {
+                // A box around a point: a cover resize at scale 1 does exactly that crop.
+                operations.append(.resize(Resize(width: width, height: height, fit: .cover, upscale: false, focus: focus)))
+            } else {
+                operations.append(.crop(width: width, height: height, gravity: gravity))
+            }
+        case nil: break
+        }
+        if var resize {
+            // A quarter turn happens after the resize, so the box is turned to match.
+            if (rotate / 90) % 2 != 0 { (resize.width, resize.height) = (resize.height, resize.width) }
+            resize = resize.resolved(sourceWidth: source.orientedWidth, sourceHeight: source.orientedHeight)
+            operations.append(.resize(resize.request))
+            if let extend, let width = resize.width, let height = resize.height {
+                operations.append(.extend(width: width, height: height, gravity: extend, background: background ?? .white))
+            }
+        }
+        if rotate % 360 != 0 { operations.append(.rotate(degrees: rotate)) }
+        if flipHorizontal { operations.append(.flip(.horizontal)) }
+        if flipVertical { operations.append(.flip(.vertical)) }
+        if grayscale { operations.append(.grayscale) }
+        if let blur { operations.append(.blur(sigma: blur)) }
+        if let sharpen { operations.append(.sharpen(sigma: sharpen)) }
+        if let pixelate { operations.append(.pixelate(block: pixelate)) }
+        if let watermark {
+            operations.append(
+                .imageWatermark(
+                    path: watermark.path, scale: watermark.scale,
+                    placement: WatermarkPlacement(opacity: watermark.opacity, position: watermark.position, margin: watermark.margin)))
+        }
+        var output = EncodeOptions(format: format ?? Self.defaultFormat(for: source.format))
+        output.quality = quality ?? Self.defaultQuality(for: output.format)
+        output.stripMetadata = stripMetadata
+        if let background { output.background = background }
+        return Variant(name: "transform", operations: operations, output: output)
+    }
+}
+
+extension TransformSpec.Scale {
+    /// `auto` and `adaptive` settled for a source of this upright size.
+    func resolved(sourceWidth: Int, sourceHeight: Int) -> Self {
+        var scale = self
+        guard let width, let height else { return scale }
+        let sourcePortrait = sourceHeight > sourceWidth
+        if adaptive, (height > width) != sourcePortrait, height != width { (scale.width, scale.height) = (height, width) }
+        if auto { scale.fit = (height > width) == sourcePortrait ? .cover : .inside }
+        scale.auto = false
+        scale.adaptive = false
+        return scale
+    }
+
+    /// The imaging layer's resize for this scale.
+    public var request: Resize {
+        Resize(width: width, height: height, fit: fit, gravity: gravity, upscale: upscale, focus: focus)
+    }
+}
