@@ -29,6 +29,11 @@ public struct Backends: Sendable {
     public let directLink: (@Sendable (String) -> String?)?
     /// Lifecycle services the backends need running.
     public let services: [any Service]
+    /// The stored blobs under a folder, with sizes and times, where the store can list them
+    /// (the file store): the on-the-fly cache trims itself with it.
+    public let listBlobs: (@Sendable (String) async -> [(key: String, bytes: Int, modified: Date)])?
+    /// The S3 client of an S3 storage, for reading `s3://` transform sources in it.
+    public let s3: S3Client?
     private let preparation: [@Sendable () async throws -> Void]
 
     /// Runs the prepare steps in order.
@@ -74,10 +79,13 @@ public struct Backends: Sendable {
         let blobs: any BlobStore
         var locate: @Sendable (String) -> String? = { _ in nil }
         var directLink: (@Sendable (String) -> String?)?
+        var listBlobs: (@Sendable (String) async -> [(key: String, bytes: Int, modified: Date)])?
+        var s3: S3Client?
         switch plan.storage {
         case .s3(let location):
-            let store = S3BlobStore(
-                client: S3Client(environment: aws!), location: location, serverSideEncryption: configuration.s3ServerSideEncryption)
+            let client = S3Client(environment: aws!)
+            s3 = client
+            let store = S3BlobStore(client: client, location: location, serverSideEncryption: configuration.s3ServerSideEncryption)
             blobs = store
             locate = { key in key.hasPrefix("s3://") ? key : "s3://\(location.bucket)/\(location.prefix)\(key)" }
             if configuration.s3PresignedLinks {
@@ -87,6 +95,7 @@ public struct Backends: Sendable {
         case .files(let directory):
             let store = FileBlobStore(unpreparedRoot: directory.map { URL(fileURLWithPath: $0) } ?? data.appendingPathComponent("blobs"))
             blobs = store
+            listBlobs = { await store.entries(under: $0) }
             preparation.append { try await store.prepare() }
         }
 
@@ -152,6 +161,6 @@ public struct Backends: Sendable {
         }
         return Backends(
             blobs: blobs, metadata: metadata, queue: queue, committer: committer ?? .separate(metadata: metadata, queue: queue),
-            notifiers: notifiers, directLink: directLink, services: services, preparation: preparation)
+            notifiers: notifiers, directLink: directLink, services: services, listBlobs: listBlobs, s3: s3, preparation: preparation)
     }
 }

@@ -15,6 +15,11 @@ extension DarkroomConfiguration {
         "server.maxBodyBytesInFlight", "auth.apiKeys", "auth.signingKey",
         "auth.signedUrlSeconds", "webhooks.urls", "webhooks.secret", "webhooks.maxAttempts", "storage", "metadata", "queue.url", "notify",
         "s3.serverSideEncryption", "s3.presignedLinks", "dynamodb.createTable", "events.queue", "events.input", "events.output", "events.recipe",
+        "transform.enabled", "transform.root", "transform.allowedSources", "transform.allowPrivateNetworks", "transform.allowUnsigned",
+        "transform.imgproxy.prefix", "transform.imgproxy.keys", "transform.imgproxy.salts", "transform.imgproxy.signatureSize",
+        "transform.imgproxy.presets", "transform.thumbor.prefix", "transform.thumbor.securityKey", "transform.watermark",
+        "transform.autoFormats", "transform.cache", "transform.cacheMaxBytes", "transform.maxAgeSeconds", "transform.workers",
+        "transform.maxQueue", "transform.timeoutSeconds",
     ]
 
     /// Reads the layers. `flags` holds values given on the command line, by key.
@@ -91,6 +96,7 @@ extension DarkroomConfiguration {
         c.eventsInput = reader.string("events.input")
         c.eventsOutput = reader.string("events.output")
         c.eventsRecipe = reader.string("events.recipe") ?? c.eventsRecipe
+        c.transform = try TransformSettings.load(reader)
         try c.validate()
         return c
     }
@@ -124,6 +130,7 @@ extension DarkroomConfiguration {
         }
         guard webhookMaxAttempts >= 1 else { throw ConfigurationError("webhooks.maxAttempts must be at least 1") }
         _ = try BackendPlan(self)
+        try transform.validate()
         if let sse = s3ServerSideEncryption, !["AES256", "aws:kms"].contains(sse) {
             throw ConfigurationError("s3.serverSideEncryption must be AES256 or aws:kms, not '\(sse)'")
         }
@@ -137,6 +144,11 @@ struct StrictReader {
 
     func string(_ key: String) -> String? {
         reader.string(forKey: ConfigKey(key))
+    }
+
+    /// A comma-separated list, trimmed, without empty entries.
+    func list(_ key: String) -> [String] {
+        (string(key) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     func int(_ key: String) throws -> Int? {
@@ -160,6 +172,38 @@ struct StrictReader {
             }
         }
         return nil
+    }
+}
+
+extension TransformSettings {
+    static func load(_ reader: StrictReader) throws -> TransformSettings {
+        var t = TransformSettings()
+        t.enabled = try reader.bool("transform.enabled") ?? t.enabled
+        t.root = reader.string("transform.root")
+        t.allowedSources = reader.list("transform.allowedSources")
+        t.allowPrivateNetworks = try reader.bool("transform.allowPrivateNetworks") ?? t.allowPrivateNetworks
+        t.allowUnsigned = try reader.bool("transform.allowUnsigned") ?? t.allowUnsigned
+        t.imgproxyPrefix = reader.string("transform.imgproxy.prefix") ?? t.imgproxyPrefix
+        t.imgproxyKeys = reader.string("transform.imgproxy.keys")
+        t.imgproxySalts = reader.string("transform.imgproxy.salts")
+        t.imgproxySignatureSize = try reader.int("transform.imgproxy.signatureSize") ?? t.imgproxySignatureSize
+        t.imgproxyPresets = reader.string("transform.imgproxy.presets")
+        t.thumborPrefix = reader.string("transform.thumbor.prefix") ?? t.thumborPrefix
+        t.thumborSecurityKey = reader.string("transform.thumbor.securityKey")
+        t.watermark = reader.string("transform.watermark")
+        t.autoFormats = try reader.list("transform.autoFormats").map { name in
+            guard let format = OutputFormat(rawValue: name.lowercased()), format == .avif || format == .webp else {
+                throw ConfigurationError("transform.autoFormats: '\(name)' is not avif or webp")
+            }
+            return format
+        }
+        t.cache = try reader.bool("transform.cache") ?? t.cache
+        t.cacheMaxBytes = try reader.int("transform.cacheMaxBytes") ?? t.cacheMaxBytes
+        t.maxAgeSeconds = try reader.int("transform.maxAgeSeconds") ?? t.maxAgeSeconds
+        t.workers = try reader.int("transform.workers") ?? t.workers
+        t.maxQueue = try reader.int("transform.maxQueue") ?? t.maxQueue
+        t.timeoutSeconds = try reader.int("transform.timeoutSeconds") ?? t.timeoutSeconds
+        return t
     }
 }
 

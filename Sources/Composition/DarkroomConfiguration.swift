@@ -61,6 +61,8 @@ public struct DarkroomConfiguration: Sendable {
     public var eventsInput: String?
     public var eventsOutput: String?
     public var eventsRecipe = "default"
+    /// On-the-fly URLs (`transform.*`).
+    public var transform = TransformSettings()
 
     public init() {}
 

@@ -52,7 +52,7 @@ public enum RenderChild {
             var payload: [UInt8] = []
             if let transform = header.transform {
                 do {
-                    (response, payload) = RenderWire.encode(try transform.run(bytes, limits: limits))
+                    (response, payload) = RenderWire.encode(try transform.run(bytes, limits: limits, catalog: catalog))
                 } catch let error as ImagingError {
                     response.imagingError = error
                 } catch {

@@ -40,11 +40,11 @@ public func buildApplication(_ runtime: Runtime, logger: Logger = Logger(label: 
     HealthController(queue: runtime.queue, blobs: runtime.blobs).addRoutes(to: router)
     let queue = runtime.queue
     let metrics = server.metrics
+    let transformMetrics = runtime.transforms?.metrics
     router.get("metrics") { _, _ in
         let depth = (try? await queue.depth()) ?? 0
-        return Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-            body: .init(byteBuffer: ByteBuffer(string: metrics.render(queueDepth: depth))))
+        let text = metrics.render(queueDepth: depth) + (transformMetrics?.render() ?? "")
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
     router.get("openapi.yaml") { _, _ in
         let text = DocumentedRoutes.servedDocument
@@ -58,6 +58,9 @@ public func buildApplication(_ runtime: Runtime, logger: Logger = Logger(label: 
     }
     server.images.addRoutes(to: api)
     EventsController(events: runtime.events, links: runtime.links).addRoutes(to: api)
+    if let transforms = runtime.transforms {
+        TransformController(service: transforms, signer: runtime.signer).addRoutes(to: router)
+    }
 
     let limit = configuration.maxRequestBytes
     return Application(

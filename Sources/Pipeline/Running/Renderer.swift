@@ -52,16 +52,18 @@ public struct InProcessRenderer: Renderer {
     private let runners: [String: RecipeRunner]
     private let pool: BlockingPool
     private let limits: Limits
+    private let catalog: RecipeCatalog
 
     public init(catalog: RecipeCatalog, limits: Limits, pool: BlockingPool) throws {
         self.runners = try catalog.runners(limits: limits)
         self.pool = pool
         self.limits = limits
+        self.catalog = catalog
     }
 
     public func render(_ bytes: [UInt8], transform: TransformSpec) async throws -> RecipeResult {
-        let limits = self.limits
-        return try await pool.run { try transform.run(bytes, limits: limits) }
+        let (limits, catalog) = (self.limits, self.catalog)
+        return try await pool.run { try transform.run(bytes, limits: limits, catalog: catalog) }
     }
 
     public func render(_ bytes: [UInt8], recipe: String) async throws -> RecipeResult {

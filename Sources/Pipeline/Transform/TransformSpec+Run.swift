@@ -2,9 +2,17 @@ import Imaging
 
 extension TransformSpec {
     /// Renders this transformation of `bytes`: probe under the limits, then the one variant it
-    /// is, through the same runner as a recipe (shrink-on-load, streamed decode). Blocks in
-    /// libvips: call it from a blocking pool thread or a render child.
-    public func run(_ bytes: [UInt8], limits: Limits) throws -> RecipeResult {
+    /// is (or the recipe variant it names, from `catalog`), through the same runner as a recipe
+    /// (shrink-on-load, streamed decode). Blocks in libvips: call it from a blocking pool
+    /// thread or a render child.
+    public func run(_ bytes: [UInt8], limits: Limits, catalog: RecipeCatalog) throws -> RecipeResult {
+        if let named = variantOf {
+            guard var recipe = catalog.recipe(named: named.recipe), let variant = recipe.variants.first(where: { $0.name == named.variant }) else {
+                throw RenderError.unknownRecipe("\(named.recipe)/\(named.variant)")
+            }
+            recipe.variants = [variant]
+            return try RecipeRunner(recipe: recipe, limits: limits).run(bytes)
+        }
         let header = try ImageSource.open(bytes, limits: limits).header
         let recipe = Recipe(name: "transform", variants: [variant(source: header)])
         return try RecipeRunner(recipe: recipe, limits: limits).run(bytes)

@@ -66,6 +66,19 @@ public struct TransformSpec: Sendable, Codable, Equatable {
         }
     }
 
+    /// A recipe's variant by name (Darkroom's own dialect): the render uses that variant as the
+    /// recipe file defines it, and every other field is ignored.
+    public struct NamedVariant: Sendable, Codable, Equatable {
+        public var recipe: String
+        public var variant: String
+
+        public init(recipe: String, variant: String) {
+            self.recipe = recipe
+            self.variant = variant
+        }
+    }
+
+    public var variantOf: NamedVariant?
     public var crop: Crop?
     public var resize: Scale?
     /// Pad to the resize box with `background` (imgproxy's `extend`), at this gravity.

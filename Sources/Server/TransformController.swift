@@ -1,0 +1,141 @@
+import Composition
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Pipeline
+import URLDialects
+
+/// On-the-fly URLs: imgproxy's dialect at `transform.imgproxy.prefix`, thumbor's at
+/// `transform.thumbor.prefix`, and recipe variants at `/transform/{recipe}/{variant}/{source}`.
+/// Each dialect answers with its peer's statuses (`TransformStatus`).
+struct TransformController: Sendable {
+    let service: TransformService
+    /// Recipe-variant URLs are signed with it when API keys are on; nil when the API is open.
+    let signer: URLSigner?
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        let settings = service.settings
+        for (prefix, dialect) in [(settings.imgproxyPrefix, Dialect.imgproxy), (settings.thumborPrefix, .thumbor)] {
+            let mount = settings.normalisedPrefix(prefix)
+            let pattern = mount == "/" ? "**" : "\(mount.dropFirst())/**"
+            let handler: @Sendable (Request, AppRequestContext) async throws -> Response = { request, _ in
+                try await self.serve(request, dialect: dialect, mount: mount)
+            }
+            router.get(RouterPath(pattern), use: handler)
+            router.head(RouterPath(pattern), use: handler)
+        }
+        let recipe: @Sendable (Request, AppRequestContext) async throws -> Response = { request, _ in
+            try await self.serve(request, dialect: .recipe, mount: "/transform")
+        }
+        router.get("transform/**", use: recipe)
+        router.head("transform/**", use: recipe)
+    }
+
+    enum Dialect: String {
+        case imgproxy, thumbor, recipe
+    }
+
+    func serve(_ request: Request, dialect: Dialect, mount: String) async throws -> Response {
+        let raw = request.uri.path
+        let path = mount == "/" ? raw : String(raw.dropFirst(mount.count))
+        do {
+            let parsed: TransformRequest
+            var watermark: SourceReference?
+            switch dialect {
+            case .imgproxy: parsed = try service.imgproxy.parse(path)
+            case .thumbor:
+                let thumbor = try service.thumbor.parse(path)
+                parsed = thumbor.request
+                watermark = thumbor.watermarkSource
+            case .recipe: parsed = try recipeRequest(path, query: (request.uri.queryParameters["expires"].map(String.init), request.uri.queryParameters["signature"].map(String.init)))
+            }
+            let outcome = try await service.serve(
+                parsed, accept: request.headers[.accept], ifNoneMatch: request.headers[.ifNoneMatch], watermark: watermark)
+            return response(outcome, parsed: parsed, head: request.method == .head)
+        } catch let error as DialectError {
+            throw TransformStatus.error(error, dialect: dialect)
+        } catch let error as TransformError {
+            throw TransformStatus.error(error, dialect: dialect)
+        }
+    }
+
+    /// `/{recipe}/{variant}/{source}?expires=…&signature=…`: the source is an image id or a
+    /// path under the root. Signed with the API's URL signer when API keys are on.
+    private func recipeRequest(_ path: String, query: (expires: String?, signature: String?)) throws -> TransformRequest {
+        let parts = path.drop { $0 == "/" }.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3, !parts[2].isEmpty else { throw DialectError.badSource("a recipe URL is /transform/RECIPE/VARIANT/SOURCE") }
+        if let signer {
+            let signed = "/transform" + path
+            guard signer.verify(path: signed, expires: query.expires, signature: query.signature) else {
+                throw DialectError.badSignature("the URL's signature is missing, wrong or expired")
+            }
+        }
+        guard service.hasVariant(recipe: parts[0], variant: parts[1]) else {
+            throw DialectError.badOption("there is no variant '\(parts[1])' in a recipe '\(parts[0])'")
+        }
+        guard let text = parts[2].removingPercentEncoding else { throw DialectError.badSource("the source is not valid") }
+        let source = ImageID.isValid(text) ? SourceReference.stored(id: text) : try SourceReference.parse(text)
+        var spec = TransformSpec()
+        spec.variantOf = .init(recipe: parts[0], variant: parts[1])
+        return TransformRequest(source: source, spec: spec)
+    }
+
+    private func response(_ outcome: TransformService.Outcome, parsed: TransformRequest, head: Bool) -> Response {
+        var headers: HTTPFields = [.eTag: outcome.etag]
+        headers[.cacheControl] = "public, max-age=\(parsed.delivery.maxAge ?? service.settings.maxAgeSeconds)"
+        if outcome.variesByAccept { headers[.vary] = "Accept" }
+        if !parsed.ignored.isEmpty { headers[HTTPField.Name("X-Darkroom-Ignored")!] = parsed.ignored.joined(separator: ", ") }
+        guard let result = outcome.result else { return Response(status: .notModified, headers: headers) }
+        headers[.contentType] = result.contentType
+        headers[.lastModified] = Self.httpDate(result.created)
+        headers[HTTPField.Name("X-Darkroom-Source")!] = outcome.source.rawValue
+        if parsed.delivery.filename != nil || parsed.delivery.attachment {
+            let stem = (parsed.delivery.filename ?? "image").filter { $0.isLetter || $0.isNumber || "-_. ".contains($0) }
+            let ext = result.contentType.split(separator: "/").last.map { $0 == "jpeg" ? "jpg" : String($0) } ?? "bin"
+            headers[.contentDisposition] = "\(parsed.delivery.attachment ? "attachment" : "inline"); filename=\"\(stem.isEmpty ? "image" : stem).\(ext)\""
+        }
+        headers[.contentLength] = String(result.bytes.count)
+        return Response(status: .ok, headers: headers, body: head ? .init() : .init(byteBuffer: ByteBuffer(bytes: result.bytes)))
+    }
+
+    static func httpDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
+    }
+}
+
+/// The one table of statuses for on-the-fly failures, per dialect: imgproxy's (403 for a bad
+/// signature, 404 for a bad option or an expired URL, 422 for a source over the limits),
+/// thumbor's (400 for a bad signature or URL), and Darkroom's own. Busy is 429 with
+/// `Retry-After`, and a timeout 503, in every dialect. Errors carry no `Cache-Control`.
+enum TransformStatus {
+    static func error(_ error: DialectError, dialect: TransformController.Dialect) -> APIError {
+        let status: HTTPResponse.Status
+        switch (dialect, error.kind) {
+        case (.thumbor, _): status = .badRequest
+        case (_, .badSignature), (_, .unsigned): status = .forbidden
+        case (.imgproxy, _): status = .notFound
+        case (.recipe, .expired): status = .forbidden
+        case (.recipe, _): status = .notFound
+        }
+        return APIError(status, code: error.kind.rawValue, message: error.message)
+    }
+
+    static func error(_ error: TransformError, dialect: TransformController.Dialect) -> APIError {
+        let status: HTTPResponse.Status
+        switch error.kind {
+        case .notFound: status = .notFound
+        case .forbidden: status = dialect == .thumbor ? .badRequest : .forbidden
+        case .unprocessable: status = dialect == .thumbor ? .badRequest : .unprocessableContent
+        case .busy: status = .tooManyRequests
+        case .timeout: status = .serviceUnavailable
+        case .upstream: status = .badGateway
+        }
+        var api = APIError(status, code: error.kind.rawValue, message: error.message)
+        if error.kind == .busy { api.headers[.retryAfter] = "1" }
+        return api
+    }
+}
