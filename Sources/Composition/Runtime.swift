@@ -47,8 +47,9 @@ public struct Runtime: Sendable {
     public let renderPool: BlockingPool?
     /// Jobs, uploads and requests of this process, for `/metrics`.
     public let metrics = ServiceMetrics()
-    /// On-the-fly URLs; nil when `transform.enabled` is off.
-    public let transforms: TransformService?
+    /// On-the-fly URLs; nil when `transform.enabled` is off. Settable inside the module so
+    /// tests can hand it a renderer they control.
+    public internal(set) var transforms: TransformService?
 
     public var metadata: any MetadataStore { backends.metadata }
     public var queue: any JobQueue { backends.queue }
@@ -107,7 +108,8 @@ public struct Runtime: Sendable {
                     retry: RetryPolicy(maxAttempts: configuration.webhookMaxAttempts)),
                 render: { EventPayload.json($0, links: links) })
         }
-        transforms = try configuration.transform.enabled
+        transforms =
+            try configuration.transform.enabled
             ? Self.transformService(configuration: configuration, backends: backends, catalog: catalog, requestPool: requestPool) : nil
         ingestor = Ingestor(
             intake: OriginalIntake(blobs: backends.blobs, metadata: backends.metadata, limits: configuration.limits, pool: requestPool),

@@ -48,20 +48,23 @@ public struct FileBlobStore: BlobStore {
     /// time, for a cache's trimming. Unreadable entries are skipped.
     public func entries(under prefix: String) async -> [(key: String, bytes: Int, modified: Date)] {
         let root = self.root
-        return (try? await pool.run {
-            let base = root.appendingPathComponent(prefix)
-            guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.fileSizeKey, .contentModificationDateKey, .isRegularFileKey])
-            else { return [] }
-            var found: [(key: String, bytes: Int, modified: Date)] = []
-            for case let url as URL in walker {
-                guard let values = try? url.resourceValues(forKeys: [.fileSizeKey, .contentModificationDateKey, .isRegularFileKey]),
-                    values.isRegularFile == true, !url.lastPathComponent.hasPrefix(".")
-                else { continue }
-                let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
-                found.append((relative, values.fileSize ?? 0, values.contentModificationDate ?? .distantPast))
-            }
-            return found
-        }) ?? []
+        return
+            (try? await pool.run {
+                let base = root.appendingPathComponent(prefix)
+                guard
+                    let walker = FileManager.default.enumerator(
+                        at: base, includingPropertiesForKeys: [.fileSizeKey, .contentModificationDateKey, .isRegularFileKey])
+                else { return [] }
+                var found: [(key: String, bytes: Int, modified: Date)] = []
+                for case let url as URL in walker {
+                    guard let values = try? url.resourceValues(forKeys: [.fileSizeKey, .contentModificationDateKey, .isRegularFileKey]),
+                        values.isRegularFile == true, !url.lastPathComponent.hasPrefix(".")
+                    else { continue }
+                    let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
+                    found.append((relative, values.fileSize ?? 0, values.contentModificationDate ?? .distantPast))
+                }
+                return found
+            }) ?? []
     }
 
     public func delete(prefix: String) async throws {

@@ -47,7 +47,9 @@ struct TransformController: Sendable {
                 let thumbor = try service.thumbor.parse(path)
                 parsed = thumbor.request
                 watermark = thumbor.watermarkSource
-            case .recipe: parsed = try recipeRequest(path, query: (request.uri.queryParameters["expires"].map(String.init), request.uri.queryParameters["signature"].map(String.init)))
+            case .recipe:
+                parsed = try recipeRequest(
+                    path, query: (request.uri.queryParameters["expires"].map(String.init), request.uri.queryParameters["signature"].map(String.init)))
             }
             let outcome = try await service.serve(
                 parsed, accept: request.headers[.accept], ifNoneMatch: request.headers[.ifNoneMatch], watermark: watermark)
@@ -92,7 +94,8 @@ struct TransformController: Sendable {
         if parsed.delivery.filename != nil || parsed.delivery.attachment {
             let stem = (parsed.delivery.filename ?? "image").filter { $0.isLetter || $0.isNumber || "-_. ".contains($0) }
             let ext = result.contentType.split(separator: "/").last.map { $0 == "jpeg" ? "jpg" : String($0) } ?? "bin"
-            headers[.contentDisposition] = "\(parsed.delivery.attachment ? "attachment" : "inline"); filename=\"\(stem.isEmpty ? "image" : stem).\(ext)\""
+            headers[.contentDisposition] =
+                "\(parsed.delivery.attachment ? "attachment" : "inline"); filename=\"\(stem.isEmpty ? "image" : stem).\(ext)\""
         }
         headers[.contentLength] = String(result.bytes.count)
         return Response(status: .ok, headers: headers, body: head ? .init() : .init(byteBuffer: ByteBuffer(bytes: result.bytes)))

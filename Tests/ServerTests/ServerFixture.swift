@@ -11,7 +11,7 @@ import Testing
 
 /// A Darkroom service on a fresh data directory, for one test.
 struct ServerFixture {
-    let components: Runtime
+    var components: Runtime
     let worker: Worker
 
     init(configure: (inout DarkroomConfiguration) -> Void = { _ in }) async throws {

@@ -41,7 +41,8 @@ struct RemoteFetcher: Sendable {
             let addresses = try await pool.run { Self.addresses(of: host) }
             guard !addresses.isEmpty else { throw TransformError.notFound("The host \(host) does not resolve.") }
             if let blocked = addresses.first(where: { !Self.isPublic($0) }) {
-                throw TransformError.forbidden("\(host) resolves to \(blocked.text), a private or reserved address; set transform.allowPrivateNetworks to allow it.")
+                throw TransformError.forbidden(
+                    "\(host) resolves to \(blocked.text), a private or reserved address; set transform.allowPrivateNetworks to allow it.")
             }
         }
         let bytes = try await fetch(url)
@@ -129,7 +130,9 @@ struct RemoteFetcher: Sendable {
             case (169, 254), (192, 168): return false
             case (172, 16...31): return false
             case (192, 0) where b[2] == 0 || b[2] == 2: return false
-            case (198, 18...19), (198, 51) where b[2] == 100: return false
+            case (198, 18...19),
+                (198, 51) where b[2] == 100:
+                return false
             case (203, 0) where b[2] == 113: return false
             case (224...255, _): return false
             default: return true

@@ -1,48 +1,67 @@
+import Foundation
+
 /// Identical requests in flight share one render: the first starts it, later ones wait for the
-/// same result. The shared work is cancelled only when every waiter has gone (clients that
-/// disconnected), so one impatient client never fails the others.
+/// same result. A waiter that is cancelled (its client went away, or its timeout passed) stops
+/// waiting at once, even while the render runs on in C; the shared work is cancelled only when
+/// every waiter has gone, so one impatient client never fails the others.
 actor RenderCoalescer<Value: Sendable> {
+    /// `@unchecked Sendable`: its fields are only read and written on the coalescer's actor.
     private final class Flight: @unchecked Sendable {
-        // `@unchecked`: `waiters` is only read and written on the coalescer's actor.
-        let task: Task<Value, any Error>
-        var waiters = 0
-        init(task: Task<Value, any Error>) { self.task = task }
+        var task: Task<Void, Never>?
+        var waiters: [UUID: CheckedContinuation<Value, any Error>] = [:]
     }
 
     private var flights: [String: Flight] = [:]
 
     /// The value for `key`: a render already in flight, or `work` started now. `joined` says
-    /// which, for the metrics.
-    func value(for key: String, work: @escaping @Sendable () async throws -> Value) async throws -> (value: Value, joined: Bool) {
-        let joined: Bool
+    /// which; `onJoin` runs as a request joins a flight, before it waits.
+    func value(
+        for key: String, onJoin: @Sendable () -> Void = {}, work: @escaping @Sendable () async throws -> Value
+    ) async throws -> (value: Value, joined: Bool) {
+        let id = UUID()
         let flight: Flight
+        let joined: Bool
         if let existing = flights[key] {
             flight = existing
             joined = true
+            onJoin()
         } else {
-            flight = Flight(task: Task { try await work() })
+            flight = Flight()
             flights[key] = flight
             joined = false
-        }
-        flight.waiters += 1
-        defer {
-            flight.waiters -= 1
-            if flight.waiters == 0 {
-                if flights[key] === flight { flights[key] = nil }
-                flight.task.cancel()
+            flight.task = Task {
+                let result: Result<Value, any Error>
+                do {
+                    result = .success(try await work())
+                } catch {
+                    result = .failure(error)
+                }
+                self.finish(key, flight, result)
             }
         }
-        let task = flight.task
         let value = try await withTaskCancellationHandler {
-            try await task.value
+            try await withCheckedThrowingContinuation { continuation in
+                flight.waiters[id] = continuation
+            }
         } onCancel: {
-            Task { await self.leave(key, flight) }
+            Task { await self.leave(key, flight, id) }
         }
         return (value, joined)
     }
 
-    /// A waiter was cancelled: when it was the last, the shared work is cancelled too.
-    private func leave(_ key: String, _ flight: Flight) {
-        if flight.waiters <= 1 { flight.task.cancel() }
+    private func finish(_ key: String, _ flight: Flight, _ result: Result<Value, any Error>) {
+        if flights[key] === flight { flights[key] = nil }
+        for waiter in flight.waiters.values { waiter.resume(with: result) }
+        flight.waiters = [:]
+    }
+
+    /// A waiter was cancelled: it stops waiting now; when it was the last, the work is cancelled.
+    private func leave(_ key: String, _ flight: Flight, _ id: UUID) {
+        guard let waiter = flight.waiters.removeValue(forKey: id) else { return }
+        waiter.resume(throwing: CancellationError())
+        if flight.waiters.isEmpty {
+            flight.task?.cancel()
+            if flights[key] === flight { flights[key] = nil }
+        }
     }
 }

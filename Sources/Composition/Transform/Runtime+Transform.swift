@@ -43,7 +43,8 @@ extension Runtime {
             : RemoteFetcher(
                 allowed: settings.allowedSources.compactMap(URL.init(string:)), allowPrivate: settings.allowPrivateNetworks,
                 maxBytes: limits.maxFileBytes, timeout: .seconds(Int64(settings.timeoutSeconds)), pool: requestPool)
-        let resolver = SourceResolver(root: root, metadata: backends.metadata, blobs: backends.blobs, remote: remote, limits: limits, pool: requestPool)
+        let resolver = SourceResolver(
+            root: root, metadata: backends.metadata, blobs: backends.blobs, remote: remote, limits: limits, pool: requestPool)
         let cache =
             settings.cache
             ? TransformCache(
@@ -61,7 +62,8 @@ extension Runtime {
                 logger: Logger(label: "darkroom.transform.render"))
         case .none:
             renderer = try InProcessRenderer(
-                catalog: catalog, limits: limits, pool: BlockingPool(threads: settings.workers, maxWaiting: settings.maxQueue, name: "darkroom-transform"))
+                catalog: catalog, limits: limits,
+                pool: BlockingPool(threads: settings.workers, maxWaiting: settings.maxQueue, name: "darkroom-transform"))
         }
         return try TransformService(
             settings: settings, resolver: resolver, cache: cache, renderer: renderer, catalog: catalog, metrics: TransformMetrics(),

@@ -72,7 +72,9 @@ struct SourceResolver: Sendable {
             let limit = limits.maxFileBytes
             let pool = self.pool
             return ResolvedSource(identity: identity, lastModified: modified) {
-                guard let data = try await pool.run({ FileManager.default.contents(atPath: filePath) }) else { throw TransformError.notFound("There is no file \(path).") }
+                guard let data = try await pool.run({ FileManager.default.contents(atPath: filePath) }) else {
+                    throw TransformError.notFound("There is no file \(path).")
+                }
                 guard data.count <= limit else { throw TransformError.unprocessable("The source is \(data.count) bytes; the limit is \(limit).") }
                 return Array(data)
             }
@@ -84,7 +86,9 @@ struct SourceResolver: Sendable {
             }
             let bucket = location.bucket
             return ResolvedSource(identity: "etag:\(info.eTag)", lastModified: nil) {
-                guard let bytes = try await reader.read(bucket: bucket, key: key) else { throw TransformError.notFound("There is no object \(path).") }
+                guard let bytes = try await reader.read(bucket: bucket, key: key) else {
+                    throw TransformError.notFound("There is no object \(path).")
+                }
                 return bytes
             }
         }

@@ -60,7 +60,8 @@ struct TransformCache: Sendable {
     private static let magic: [UInt8] = Array("DRT1".utf8)
 
     static func encode(_ result: TransformResult) -> [UInt8] {
-        let header = Header(contentType: result.contentType, width: result.width, height: result.height, created: result.created.timeIntervalSince1970)
+        let header = Header(
+            contentType: result.contentType, width: result.width, height: result.height, created: result.created.timeIntervalSince1970)
         let json = Array((try? JSONEncoder().encode(header)) ?? Data())
         var out = magic
         out += withUnsafeBytes(of: UInt32(json.count).littleEndian, Array.init)

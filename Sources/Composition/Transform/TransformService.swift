@@ -20,7 +20,7 @@ public struct TransformService: Sendable {
     let cache: TransformCache?
     let coalescer = RenderCoalescer<TransformResult>()
     let gate: RenderGate
-    let renderer: any Renderer
+    var renderer: any Renderer
     let catalog: RecipeCatalog
     let logger: Logger
 
@@ -116,12 +116,11 @@ public struct TransformService: Sendable {
         }
         if cache != nil { metrics.record(.cacheMiss) }
         let (renderer, gate, cache, metrics, logger) = (self.renderer, self.gate, self.cache, self.metrics, self.logger)
-        let (result, joined) = try await coalescer.value(for: key) {
+        let (result, joined) = try await coalescer.value(for: key, onJoin: { metrics.record(.coalesced) }) {
             try await gate.admitting {
                 try await Self.render(key: key, spec: spec, source: source, renderer: renderer, cache: cache, metrics: metrics, logger: logger)
             }
         }
-        if joined { metrics.record(.coalesced) }
         return Outcome(result: result, source: joined ? .coalesced : .render, etag: etag, variesByAccept: varies)
     }
 
@@ -137,31 +136,31 @@ public struct TransformService: Sendable {
         key: String, spec: TransformSpec, source: ResolvedSource, renderer: any Renderer, cache: TransformCache?, metrics: TransformMetrics,
         logger: Logger
     ) async throws -> TransformResult {
-            let bytes = try await source.load()
-            metrics.record(.render)
-            let rendered: RecipeResult
+        let bytes = try await source.load()
+        metrics.record(.render)
+        let rendered: RecipeResult
+        do {
+            rendered = try await renderer.render(bytes, transform: spec)
+        } catch let error as ImagingError {
+            throw TransformError.from(error)
+        } catch let error as RenderError {
+            metrics.record(.failed)
+            throw error.isPermanent ? TransformError.unprocessable(error.message) : TransformError.upstream(error.message)
+        } catch is BlockingPoolBusy {
+            throw TransformError.busy
+        }
+        guard let variant = rendered.variants.first else { throw TransformError.upstream("The render made nothing.") }
+        let result = TransformResult(
+            bytes: variant.image.bytes, contentType: variant.image.format.contentType, width: variant.image.width, height: variant.image.height,
+            created: Date())
+        if let cache {
             do {
-                rendered = try await renderer.render(bytes, transform: spec)
-            } catch let error as ImagingError {
-                throw TransformError.from(error)
-            } catch let error as RenderError {
-                metrics.record(.failed)
-                throw error.isPermanent ? TransformError.unprocessable(error.message) : TransformError.upstream(error.message)
-            } catch is BlockingPoolBusy {
-                throw TransformError.busy
+                try await cache.put(key, result)
+            } catch {
+                logger.warning("a transform result was not cached", metadata: ["key": "\(key)", "cause": "\(error)"])
             }
-            guard let variant = rendered.variants.first else { throw TransformError.upstream("The render made nothing.") }
-            let result = TransformResult(
-                bytes: variant.image.bytes, contentType: variant.image.format.contentType, width: variant.image.width, height: variant.image.height,
-                created: Date())
-            if let cache {
-                do {
-                    try await cache.put(key, result)
-                } catch {
-                    logger.warning("a transform result was not cached", metadata: ["key": "\(key)", "cause": "\(error)"])
-                }
-            }
-            return result
+        }
+        return result
     }
 
     /// thumbor's `watermark()` image: a path in a directory root, checked like any source.

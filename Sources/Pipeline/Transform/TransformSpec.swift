@@ -210,6 +210,15 @@ extension TransformSpec.Scale {
         let sourcePortrait = sourceHeight > sourceWidth
         if adaptive, (height > width) != sourcePortrait, height != width { (scale.width, scale.height) = (height, width) }
         if auto { scale.fit = (height > width) == sourcePortrait ? .cover : .inside }
+        if scale.fit == .outside, let w = scale.width, let h = scale.height {
+            // The exact size from the source's own dimensions: a shrink-on-load decode rounds
+            // its sides, and covering that would be a pixel off.
+            var factor = max(Double(w) / Double(sourceWidth), Double(h) / Double(sourceHeight))
+            if !upscale { factor = min(factor, 1) }
+            scale.width = max(1, Int((Double(sourceWidth) * factor).rounded()))
+            scale.height = max(1, Int((Double(sourceHeight) * factor).rounded()))
+            scale.fit = .fill
+        }
         scale.auto = false
         scale.adaptive = false
         return scale
