@@ -116,11 +116,12 @@ public struct TransformService: Sendable {
         }
         if cache != nil { metrics.record(.cacheMiss) }
         let (renderer, gate, cache, metrics, logger) = (self.renderer, self.gate, self.cache, self.metrics, self.logger)
-        let (result, joined) = try await coalescer.value(for: key, onJoin: { metrics.record(.coalesced) }) {
+        let work: @Sendable () async throws -> TransformResult = {
             try await gate.admitting {
                 try await Self.render(key: key, spec: spec, source: source, renderer: renderer, cache: cache, metrics: metrics, logger: logger)
             }
         }
+        let (result, joined) = try await coalescer.value(for: key, onJoin: { metrics.record(.coalesced) }, work: work)
         return Outcome(result: result, source: joined ? .coalesced : .render, etag: etag, variesByAccept: varies)
     }
 
