@@ -55,6 +55,8 @@ import Testing
         #expect(spec.sharpen == 2)
         #expect(spec.background == RGBColor(red: 0, green: 255, blue: 0))
         #expect(spec.rotate == 180)
+        // thumbor turns counter-clockwise.
+        #expect(try parse("/unsafe/filters:rotate(90)/a.jpg").request.spec.rotate == 270)
         #expect(parsed.request.delivery.maxAge == 60)
         #expect(parsed.request.ignored == ["round_corner"])
     }

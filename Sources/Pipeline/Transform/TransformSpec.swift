@@ -175,9 +175,11 @@ public struct TransformSpec: Sendable, Codable, Equatable {
         if var resize {
             // A quarter turn happens after the resize, so the box is turned to match.
             if (rotate / 90) % 2 != 0 { (resize.width, resize.height) = (resize.height, resize.width) }
-            resize = resize.resolved(sourceWidth: source.orientedWidth, sourceHeight: source.orientedHeight)
+            let box = (resize.width, resize.height)
+            let (width, height) = croppedSize(source)
+            resize = resize.resolved(sourceWidth: width, sourceHeight: height)
             operations.append(.resize(resize.request))
-            if let extend, let width = resize.width, let height = resize.height {
+            if let extend, let width = box.0, let height = box.1 {
                 operations.append(.extend(width: width, height: height, gravity: extend, background: background ?? .white))
             }
         }
@@ -202,28 +204,43 @@ public struct TransformSpec: Sendable, Codable, Equatable {
     }
 }
 
+extension TransformSpec {
+    /// The upright size the resize starts from: the source's, or its crop's.
+    func croppedSize(_ source: ImageHeader) -> (Int, Int) {
+        let (w, h) = (source.orientedWidth, source.orientedHeight)
+        switch crop {
+        case .region(let left, let top, let width, let height)?: return (max(1, min(width, w - left)), max(1, min(height, h - top)))
+        case .box(let width, let height, _, _)?: return (min(width, w), min(height, h))
+        case nil: return (w, h)
+        }
+    }
+}
+
 extension TransformSpec.Scale {
-    /// `auto` and `adaptive` settled for a source of this upright size.
+    /// `auto` and `adaptive` settled for a source of this upright size, and every resize that
+    /// keeps the aspect ratio (`inside`, `outside`, one side given) turned into the exact size
+    /// computed from the source's own dimensions, as thumbor and imgproxy compute it: a
+    /// shrink-on-load decode rounds its sides, and sizing from that would be a pixel off.
     func resolved(sourceWidth: Int, sourceHeight: Int) -> Self {
         var scale = self
-        guard let width, let height else { return scale }
-        let sourcePortrait = sourceHeight > sourceWidth
-        if adaptive, (height > width) != sourcePortrait, height != width { (scale.width, scale.height) = (height, width) }
-        if auto { scale.fit = (height > width) == sourcePortrait ? .cover : .inside }
-        if scale.fit == .outside, let w = scale.width, let h = scale.height {
-            // The exact size from the source's own dimensions: a shrink-on-load decode rounds
-            // its sides, and covering that would be a pixel off.
-            var factor = max(Double(w) / Double(sourceWidth), Double(h) / Double(sourceHeight))
-            if !upscale { factor = min(factor, 1) }
-            scale.width = max(1, Int((Double(sourceWidth) * factor).rounded()))
-            scale.height = max(1, Int((Double(sourceHeight) * factor).rounded()))
-            scale.fit = .fill
-        }
         scale.auto = false
         scale.adaptive = false
+        if let width, let height {
+            let sourcePortrait = sourceHeight > sourceWidth
+            if adaptive, (height > width) != sourcePortrait, height != width { (scale.width, scale.height) = (height, width) }
+            if auto { scale.fit = (height > width) == sourcePortrait ? .cover : .inside }
+        }
+        guard scale.fit == .inside || scale.fit == .outside, sourceWidth > 0, sourceHeight > 0 else { return scale }
+        let factors = scale.request.scales(width: sourceWidth, height: sourceHeight)
+        scale.width = max(1, Int((Double(sourceWidth) * factors.x).rounded()))
+        scale.height = max(1, Int((Double(sourceHeight) * factors.y).rounded()))
+        scale.fit = .fill
+        scale.upscale = true
         return scale
     }
+}
 
+extension TransformSpec.Scale {
     /// The imaging layer's resize for this scale.
     public var request: Resize {
         Resize(width: width, height: height, fit: fit, gravity: gravity, upscale: upscale, focus: focus)

@@ -93,8 +93,9 @@ enum ThumborFilters {
         case "fill", "background_color":
             if let name = a.first, let colour = colour(name) { spec.background = colour } else { ignored.append(filter.name) }
         case "rotate":
+            // thumbor turns counter-clockwise; Darkroom's rotate turns clockwise.
             let degrees = Int(try number(0))
-            if degrees % 90 == 0 { spec.rotate = (degrees % 360 + 360) % 360 } else { ignored.append(filter.name) }
+            if degrees % 90 == 0 { spec.rotate = (360 - (degrees % 360 + 360) % 360) % 360 } else { ignored.append(filter.name) }
         default: ignored.append(filter.name)
         }
     }
