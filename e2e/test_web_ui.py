@@ -282,3 +282,52 @@ def test_the_gallery_follows_a_separate_worker_process(tmp_path, driver, photos)
     finally:
         worker.stop()
         api.stop()
+
+
+def test_the_playground_signs_urls_in_both_dialects_and_shows_the_result(tmp_path, driver, photos, output_dir):
+    env = {
+        "DARKROOM_TRANSFORM_IMGPROXY_KEYS": "736563726574",
+        "DARKROOM_TRANSFORM_IMGPROXY_SALTS": "68656c6c6f",
+        "DARKROOM_TRANSFORM_THUMBOR_SECURITY_KEY": "MY_SECURE_KEY",
+    }
+    process = serve(tmp_path / "data", environment=env)
+    try:
+        with open(photos[0], "rb") as f:
+            status, body = process.api("POST", "/api/images", f.read(), {"Content-Type": "image/jpeg"})
+        assert status == 202
+        image_id = body["id"]
+        open_page(driver, f"{process.url}/#/images/{image_id}")
+        wait_for("the detail view", lambda: driver.find_element(By.ID, "detail").get_attribute("data-id") == image_id)
+        click(driver, driver.find_element(By.CSS_SELECTOR, "#playground summary"))
+
+        def preview(dialect, width, contains=""):
+            def ready():
+                url = driver.find_element(By.ID, "playground-url").text
+                natural = driver.execute_script("const i = document.getElementById('playground-preview'); return i.complete ? i.naturalWidth : 0")
+                return url if url.startswith(f"/{dialect}/") and contains in url and natural == width else None
+
+            return wait_for(f"a {width} px {dialect} preview", ready)
+
+        def set_value(name, value):
+            field = driver.find_element(By.ID, f"playground-{name}")
+            driver.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'))", field, value)
+
+        set_value("width", "200")
+        set_value("height", "0")
+        url = preview("imgproxy", 200)
+        assert "/rs:fit:200:0/" in url and "insecure" not in url
+        with urllib.request.urlopen(process.url + url) as response:
+            assert response.status == 200 and response.headers["Content-Type"] == "image/jpeg"
+        set_value("dialect", "thumbor")
+        url = preview("thumbor", 200)
+        assert "unsafe" not in url
+        # imgproxy has no grayscale: the playground says so and shows thumbor's URL.
+        set_value("dialect", "imgproxy")
+        driver.execute_script("const g = document.getElementById('playground-grayscale'); g.checked = true; g.dispatchEvent(new Event('input'))")
+        preview("thumbor", 200, contains="grayscale()")
+        assert "no grayscale" in driver.find_element(By.ID, "playground-note").text
+        driver.execute_script("document.getElementById('playground').scrollIntoView()")
+        driver.save_screenshot(str(output_dir / "playground.png"))
+        assert console_errors(driver) == []
+    finally:
+        process.stop()

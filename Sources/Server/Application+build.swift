@@ -59,7 +59,9 @@ public func buildApplication(_ runtime: Runtime, logger: Logger = Logger(label: 
     server.images.addRoutes(to: api)
     EventsController(events: runtime.events, links: runtime.links).addRoutes(to: api)
     if let transforms = runtime.transforms {
-        TransformController(service: transforms, signer: runtime.signer).addRoutes(to: router)
+        let controller = TransformController(service: transforms, signer: runtime.signer)
+        controller.addRoutes(to: router)
+        controller.addAPIRoutes(to: api)
     }
 
     let limit = configuration.maxRequestBytes

@@ -35,6 +35,52 @@ struct TransformController: Sendable {
         case imgproxy, thumbor, recipe
     }
 
+    /// `GET /api/transform/sign?dialect=imgproxy|thumbor&path=…`: the web UI's playground signs
+    /// its URLs here, with the configured keys (or `insecure`/`unsafe` when only unsigned URLs
+    /// are allowed). The signed URL is parsed back before it is returned, so a bad option gets
+    /// the dialect's own message.
+    func addAPIRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("transform/sign") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            guard let dialect = query["dialect"].map(String.init), let path = query["path"].map(String.init), !path.isEmpty else {
+                throw APIError.badRequest("Give dialect (imgproxy or thumbor) and path.")
+            }
+            let url: String
+            do {
+                switch dialect {
+                case "imgproxy":
+                    let signed = path.hasPrefix("/") ? path : "/" + path
+                    let signature = try service.imgproxy.settings.signer?.sign(signed) ?? unsignedMarker("insecure")
+                    url = mountBase(service.settings.imgproxyPrefix) + "/" + signature + signed
+                    _ = try service.imgproxy.parse("/" + signature + signed)
+                case "thumbor":
+                    let signed = path.drop { $0 == "/" }
+                    let signature = try service.thumbor.settings.signer?.sign(String(signed)) ?? unsignedMarker("unsafe")
+                    url = mountBase(service.settings.thumborPrefix) + "/" + signature + "/" + signed
+                    _ = try service.thumbor.parse("/" + signature + "/" + signed)
+                default: throw APIError.badRequest("dialect must be imgproxy or thumbor, not '\(dialect)'.")
+                }
+            } catch let error as DialectError {
+                throw APIError(.badRequest, code: error.kind.rawValue, message: error.message)
+            }
+            let body = try JSONEncoder().encode(["url": url])
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+    }
+
+    /// A mount point to put before `/signature…`: empty for `/`.
+    private func mountBase(_ prefix: String) -> String {
+        let mount = service.settings.normalisedPrefix(prefix)
+        return mount == "/" ? "" : mount
+    }
+
+    private func unsignedMarker(_ marker: String) throws -> String {
+        guard service.settings.allowUnsigned else {
+            throw APIError(.conflict, code: "no_signing_key", message: "This server has no key for that dialect and refuses unsigned URLs.")
+        }
+        return marker
+    }
+
     func serve(_ request: Request, dialect: Dialect, mount: String) async throws -> Response {
         let raw = request.uri.path
         let path = mount == "/" ? raw : String(raw.dropFirst(mount.count))

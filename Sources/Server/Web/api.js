@@ -69,6 +69,12 @@ export class Api {
     return this.request("POST", `/api/images/${encodeURIComponent(id)}/reprocess?recipe=${encodeURIComponent(recipe)}`);
   }
 
+  // A signed on-the-fly URL in imgproxy's or thumbor's dialect, for the playground.
+  async signTransform(dialect, path) {
+    const query = new URLSearchParams({ dialect, path });
+    return (await this.request("GET", `/api/transform/sign?${query}`)).url;
+  }
+
   // One file, as multipart, through XMLHttpRequest: fetch cannot report upload progress.
   // onProgress(sent, total) is called as bytes leave the browser.
   upload(file, recipe, onProgress) {

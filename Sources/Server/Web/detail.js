@@ -1,6 +1,7 @@
 // The detail view: the original and every variant with its size and format, a preview, a
 // download link and a copy-link button; the error of a FAILED image; reprocess and delete.
 
+import { Playground } from "./playground.js";
 import { badge, confirmAction, copyText, dimensions, el, formatBytes, formatKB, formatTime, toast } from "./dom.js";
 
 export class DetailView {
@@ -85,7 +86,13 @@ export class DetailView {
     const largest = [...image.variants].sort((a, b) => b.width * b.height - a.width * a.height)[0];
     const hero = largest ? el("div.hero", {}, el("img", { src: largest.url, alt: `${image.filename}, ${largest.name} variant` })) : null;
     const summary = el("div.detail-summary", {}, hero, el("div", {}, facts, failure, waiting));
-    this.body.replaceChildren(summary, this.actions(image), el("h3", {}, "Files"), files);
+    // The playground works from the original, so it is offered whatever the status; it is
+    // kept while the same image re-renders, so a status change does not reset its controls.
+    if (!this.playground || this.playground.image.id !== image.id) {
+      this.playground = new Playground(this.api, image);
+      this.playgroundElement = this.playground.element();
+    }
+    this.body.replaceChildren(summary, this.actions(image), el("h3", {}, "Files"), files, this.playgroundElement);
   }
 
   fileRow(file, image) {
