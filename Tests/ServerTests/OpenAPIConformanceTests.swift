@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import URLDialects
 import Yams
 
 @testable import Composition
@@ -69,8 +70,19 @@ struct SchemaChecker {
     }
 
     @Test func theServedDocumentDescribesEveryLiveAnswer() async throws {
-        let fixture = try await ServerFixture { $0.maxQueueDepth = 3 }
         let photo = try ServerFixture.photo(width: 300, height: 200)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("openapi-root-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try Data(photo).write(to: root.appendingPathComponent("a.jpg"))
+        let fixture = try await ServerFixture {
+            $0.maxQueueDepth = 3
+            $0.transform.root = root.path
+            $0.transform.imgproxyKeys = "736563726574"
+            $0.transform.imgproxySalts = "68656c6c6f"
+            $0.transform.thumborSecurityKey = "MY_SECURE_KEY"
+        }
+        let imgproxy = try ImgproxySigner(keys: "736563726574", salts: "68656c6c6f")
+        let thumbor = ThumborSigner(securityKey: "MY_SECURE_KEY")
         try await fixture.test { client in
             let served = try await client.execute(uri: "/openapi.yaml", method: .get)
             #expect(served.status == .ok)
@@ -115,6 +127,29 @@ struct SchemaChecker {
             let script = try await call("/ui/{file}", "/ui/app.js", .get)
             _ = try await call("/ui/{file}", "/ui/app.js", .get, headers: [.ifNoneMatch: script.headers[.eTag] ?? ""])
             _ = try await call("/ui/{file}", "/ui/..%2Fopenapi.yaml", .get)
+            let i = "/imgproxy/{signature}/{options}"
+            let fit = "/rs:fit:100:100/plain/a.jpg"
+            let rendered = try await call(i, "/imgproxy/\(imgproxy.sign(fit))\(fit)", .get)
+            _ = try await call(i, "/imgproxy/\(imgproxy.sign(fit))\(fit)", .get, headers: [.ifNoneMatch: rendered.headers[.eTag] ?? ""])
+            _ = try await call(i, "/imgproxy/\(imgproxy.sign(fit))\(fit)", .head)
+            _ = try await call(i, "/imgproxy/AAAA\(fit)", .get)
+            _ = try await call(i, "/imgproxy/\(imgproxy.sign("/zoom:2/plain/a.jpg"))/zoom:2/plain/a.jpg", .get)
+            _ = try await call(i, "/imgproxy/\(imgproxy.sign("/w:10/plain/nope.jpg"))/w:10/plain/nope.jpg", .get)
+            _ = try await call(i, "/imgproxy/\(imgproxy.sign("/w:10/plain/s3://b/a.jpg"))/w:10/plain/s3://b/a.jpg", .get)
+            let t = "/thumbor/{signature}/{path}"
+            _ = try await call(t, "/thumbor/\(thumbor.sign("fit-in/50x50/a.jpg"))/fit-in/50x50/a.jpg", .get)
+            _ = try await call(t, "/thumbor/\(thumbor.sign("fit-in/50x50/a.jpg"))/fit-in/50x50/a.jpg", .head)
+            _ = try await call(t, "/thumbor/unsafe/fit-in/50x50/a.jpg", .get)
+            _ = try await call(t, "/thumbor/\(thumbor.sign("50x50/b.jpg"))/50x50/b.jpg", .get)
+            let r = "/transform/{recipe}/{variant}/{source}"
+            _ = try await call(r, "/transform/default/thumbnail/a.jpg", .get)
+            _ = try await call(r, "/transform/default/thumbnail/a.jpg", .head)
+            _ = try await call(r, "/transform/default/nope/a.jpg", .get)
+            let sign = "/api/transform/sign"
+            _ = try await call(sign, "/api/transform/sign?dialect=imgproxy&path=/w:10/plain/a.jpg", .get)
+            _ = try await call(sign, "/api/transform/sign?dialect=thumbor&path=10x10/a.jpg", .get)
+            _ = try await call(sign, "/api/transform/sign?dialect=imgproxy&path=/zoom:1/plain/a.jpg", .get)
+            _ = try await call(sign, "/api/transform/sign?dialect=other&path=x", .get)
             _ = try await call("/api/images/{id}", "/api/images/\(id)", .head)
             _ = try await call("/api/images/{id}/original", "/api/images/\(id)/original", .head)
             _ = try await call("/api/images/{id}/variants/{name}", "/api/images/\(id)/variants/large", .head)

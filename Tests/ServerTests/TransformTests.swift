@@ -278,6 +278,33 @@ import URLDialects
         }
     }
 
+    @Test func theSigningEndpointSignsWithTheServersKeysOrSaysWhyNot() async throws {
+        let unsignedOnly = try await Self.fixture()
+        try await unsignedOnly.test { client in
+            let response = try await client.execute(uri: "/api/transform/sign?dialect=imgproxy&path=/w:10/plain/photos/a.jpg", method: .get)
+            #expect(response.status == .ok)
+            #expect(try ServerFixture.json(response)["url"] as? String == "/imgproxy/insecure/w:10/plain/photos/a.jpg")
+        }
+        let noKeys = try await Self.fixture { $0.transform.allowUnsigned = false }
+        try await noKeys.test { client in
+            let response = try await client.execute(uri: "/api/transform/sign?dialect=thumbor&path=10x10/photos/a.jpg", method: .get)
+            #expect(response.status == .conflict)
+        }
+        let keyed = try await Self.fixture {
+            $0.transform.allowUnsigned = false
+            $0.transform.thumborSecurityKey = "MY_SECURE_KEY"
+            $0.transform.thumborPrefix = "/t"
+        }
+        try await keyed.test { client in
+            let response = try await client.execute(uri: "/api/transform/sign?dialect=thumbor&path=10x10/photos/a.jpg", method: .get)
+            let url = try #require(try ServerFixture.json(response)["url"] as? String)
+            #expect(url == "/t/\(ThumborSigner(securityKey: "MY_SECURE_KEY").sign("10x10/photos/a.jpg"))/10x10/photos/a.jpg")
+            #expect(try await client.execute(uri: url, method: .get).status == .ok)
+            let bad = try await client.execute(uri: "/api/transform/sign?dialect=thumbor&path=filters:blur(900)/photos/a.jpg", method: .get)
+            #expect(bad.status == .badRequest)
+        }
+    }
+
     @Test func metricsCountRendersHitsAndRefusals() async throws {
         let fixture = try await Self.fixture()
         try await fixture.test { client in
