@@ -8,6 +8,8 @@ import NIOCore
 /// body by `limits.maxBytes`.
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The request's connection, to watch for a client that hangs up (`HangUpWatcher`).
+    let channel: any Channel
 
     /// JSON without escaped slashes, so URLs in answers read as URLs.
     public var responseEncoder: JSONEncoder {
@@ -18,5 +20,6 @@ public struct AppRequestContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
     }
 }

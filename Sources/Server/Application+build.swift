@@ -69,7 +69,8 @@ public func buildApplication(_ runtime: Runtime, logger: Logger = Logger(label: 
         router: router,
         server: .http1(
             configuration: .init(
-                additionalChannelHandlers: [ContinueHandler(maxBodyBytes: limit)], idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
+                additionalChannelHandlers: [ContinueHandler(maxBodyBytes: limit), HangUpWatcher()],
+                idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "darkroom"),
         services: runtime.services(workers: configuration.runWorkers, relay: true),
         logger: logger

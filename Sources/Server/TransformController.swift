@@ -18,14 +18,14 @@ struct TransformController: Sendable {
         for (prefix, dialect) in [(settings.imgproxyPrefix, Dialect.imgproxy), (settings.thumborPrefix, .thumbor)] {
             let mount = settings.normalisedPrefix(prefix)
             let pattern = mount == "/" ? "**" : "\(mount.dropFirst())/**"
-            let handler: @Sendable (Request, AppRequestContext) async throws -> Response = { request, _ in
-                try await self.serve(request, dialect: dialect, mount: mount)
+            let handler: @Sendable (Request, AppRequestContext) async throws -> Response = { request, context in
+                try await self.untilClosed(context) { try await self.serve(request, dialect: dialect, mount: mount) }
             }
             router.get(RouterPath(pattern), use: handler)
             router.head(RouterPath(pattern), use: handler)
         }
-        let recipe: @Sendable (Request, AppRequestContext) async throws -> Response = { request, _ in
-            try await self.serve(request, dialect: .recipe, mount: "/transform")
+        let recipe: @Sendable (Request, AppRequestContext) async throws -> Response = { request, context in
+            try await self.untilClosed(context) { try await self.serve(request, dialect: .recipe, mount: "/transform") }
         }
         router.get("transform/**", use: recipe)
         router.head("transform/**", use: recipe)
@@ -33,6 +33,28 @@ struct TransformController: Sendable {
 
     enum Dialect: String {
         case imgproxy, thumbor, recipe
+    }
+
+    /// Runs `answer` until it ends or the client goes away, whichever is first: a closed
+    /// connection cancels it, so the render it waits for is cancelled when nobody else waits.
+    func untilClosed(_ context: AppRequestContext, _ answer: @escaping @Sendable () async throws -> Response) async throws -> Response {
+        let closed = context.channel
+        let metrics = service.metrics
+        return try await withThrowingTaskGroup(of: Response?.self) { group in
+            group.addTask { try await answer() }
+            group.addTask {
+                try await throwWhenClosed(closed)
+                return nil
+            }
+            defer { group.cancelAll() }
+            do {
+                guard let response = try await group.next() ?? nil else { throw ConnectionClosed() }
+                return response
+            } catch is ConnectionClosed {
+                metrics.record(.abandoned)
+                throw ConnectionClosed()
+            }
+        }
     }
 
     /// `GET /api/transform/sign?dialect=imgproxy|thumbor&path=…`: the web UI's playground signs

@@ -139,4 +139,28 @@ final class StreamReader: @unchecked Sendable {
             #expect(output.contains("status=202"))
         }
     }
+
+    @Test func aClientThatHangsUpAbandonsItsOnTheFlyRequest() async throws {
+        var fixture = try await TransformTests.fixture()
+        var service = try #require(fixture.components.transforms)
+        let pausing = PausingRenderer(inner: service.renderer)
+        service.renderer = pausing
+        fixture.setTransforms(service)
+        let metrics = service.metrics
+        let app = try buildApplication(fixture.components)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let curl = try StreamReader(
+                "/usr/bin/curl", ["-s", "--max-time", "1", "http://127.0.0.1:\(port)/imgproxy/insecure/w:100/plain/photos/a.jpg"],
+                includeStandardError: true)
+            await pausing.waitUntilEntered()
+            #expect(try await curl.wait(timeout: .seconds(30)) { _ in !curl.process.isRunning })
+            // The server notices the closed connection while the render is still held.
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(20)
+            while metrics.count(.abandoned) == 0 && clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(metrics.count(.abandoned) == 1)
+            await pausing.resume()
+        }
+    }
 }

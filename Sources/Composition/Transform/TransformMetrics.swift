@@ -15,6 +15,8 @@ public final class TransformMetrics: @unchecked Sendable {
         case rejected
         case timeout
         case failed
+        /// The client went away before its answer was ready.
+        case abandoned
     }
 
     private let lock = NSLock()
