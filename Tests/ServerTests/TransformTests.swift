@@ -91,6 +91,42 @@ import URLDialects
         #expect(cached.count == 1, "\(cached)")
     }
 
+    @Test func theFileCacheIsTrimmedLeastRecentlyUsedFirst() async throws {
+        let cap = 20_000
+        let fixture = try await Self.fixture { $0.transform.cacheMaxBytes = cap }
+        let blobs = URL(fileURLWithPath: fixture.components.configuration.dataDirectory).appendingPathComponent("blobs")
+        /// Cached results by file name (their digest), with sizes.
+        let cached = { () -> [String: Int] in
+            Dictionary(
+                fixture.blobFiles().filter { $0.hasPrefix("transforms/") }.map { path in
+                    let size = (try? FileManager.default.attributesOfItem(atPath: blobs.appendingPathComponent(path).path)[.size] as? Int) ?? 0
+                    return (String(path.split(separator: "/").last!), size)
+                }, uniquingKeysWith: { a, _ in a })
+        }
+        try await fixture.test { client in
+            func get(_ width: Int) async throws -> (source: String?, etag: String) {
+                let response = try await client.execute(uri: "/imgproxy/insecure/w:\(width)/q:95/plain/photos/a.jpg", method: .get)
+                #expect(response.status == .ok)
+                return (response.headers[HTTPField.Name("X-Darkroom-Source")!], response.headers[.eTag]?.replacingOccurrences(of: "\"", with: "") ?? "")
+            }
+            func stored(_ etag: String) -> Bool { cached().keys.contains { $0.hasPrefix(etag) } }
+            let kept = try await get(300).etag
+            let first = try await get(301).etag
+            #expect(stored(kept) && stored(first))
+            // Keep 300 the most recently used while new results arrive: 301 must go first.
+            var width = 302
+            while stored(first) && width < 420 {
+                #expect(try await get(300).source == "cache")
+                #expect(try await get(width).source == "render")
+                width += 1
+            }
+            #expect(!stored(first), "nothing was trimmed under a \(cap)-byte cap")
+            #expect(stored(kept))
+            #expect(cached().values.reduce(0, +) <= cap)
+            #expect(try await get(301).source == "render")
+        }
+    }
+
     @Test func cacheOffRendersEveryTime() async throws {
         let fixture = try await Self.fixture { $0.transform.cache = false }
         try await fixture.test { client in
