@@ -51,8 +51,10 @@ struct TransformController: Sendable {
                 guard let response = try await group.next() ?? nil else { throw ConnectionClosed() }
                 return response
             } catch is ConnectionClosed {
+                // Nobody will read the answer; nginx's 499 says so in the logs and metrics,
+                // without an error for what is the client's choice.
                 metrics.record(.abandoned)
-                throw ConnectionClosed()
+                return Response(status: .init(code: 499, reasonPhrase: "Client Closed Request"))
             }
         }
     }
