@@ -254,3 +254,41 @@ def test_remote_sources_are_allow_listed_and_private_addresses_refused(tmp_path,
         strict.stop()
         open_.stop()
         origin.shutdown()
+
+
+def test_an_s3_root_in_the_s3_storage(tmp_path, servers):
+    """`transform.root: s3://bucket/prefix` against signature-checking moto: objects under the
+    prefix are sources, others are refused, and results are cached in the S3 storage."""
+    from moto_server import Moto
+
+    _, _, root = servers
+    moto = Moto(signed=True)
+    try:
+        s3 = moto.client("s3")
+        s3.create_bucket(Bucket="media")
+        s3.put_object(Bucket="media", Key="photos/a.jpg", Body=(root / "photo1.jpg").read_bytes(), ContentType="image/jpeg")
+        s3.put_object(Bucket="media", Key="private/b.jpg", Body=(root / "photo2.jpg").read_bytes(), ContentType="image/jpeg")
+        env = {**moto.environment(), "DARKROOM_STORAGE": "s3://media/store", "DARKROOM_TRANSFORM_ROOT": "s3://media/photos",
+               "DARKROOM_TRANSFORM_ALLOW_UNSIGNED": "true"}
+        darkroom = serve(tmp_path / "data", environment=env)
+        try:
+            status, headers, body = get(darkroom.url + "/imgproxy/insecure/rs:fit:256:256/q:80/plain/s3://media/photos/a.jpg")
+            assert status == 200, body[:300]
+            assert Image.open(io.BytesIO(body)).size == (256, 192)
+            assert headers["X-Darkroom-Source"] == "render"
+            # The bare path resolves under the root; same picture, so a cache hit.
+            status, headers, _ = get(darkroom.url + "/thumbor/unsafe/fit-in/256x256/filters:quality(80)/a.jpg")
+            assert status == 200 and headers["X-Darkroom-Source"] == "cache"
+            assert get(darkroom.url + "/imgproxy/insecure/w:10/plain/s3://media/private/b.jpg")[0] == 403
+            assert get(darkroom.url + "/imgproxy/insecure/w:10/plain/s3://other/photos/a.jpg")[0] == 403
+            assert get(darkroom.url + "/imgproxy/insecure/w:10/plain/missing.jpg")[0] == 404
+            cached = [o["Key"] for o in s3.list_objects_v2(Bucket="media", Prefix="store/transforms/").get("Contents", [])]
+            assert len(cached) == 1, cached
+            # A changed object is a new source (its ETag): the old result is not served.
+            s3.put_object(Bucket="media", Key="photos/a.jpg", Body=(root / "photo2.jpg").read_bytes(), ContentType="image/jpeg")
+            status, headers, _ = get(darkroom.url + "/imgproxy/insecure/rs:fit:256:256/q:80/plain/s3://media/photos/a.jpg")
+            assert status == 200 and headers["X-Darkroom-Source"] == "render"
+        finally:
+            darkroom.stop()
+    finally:
+        moto.stop()
