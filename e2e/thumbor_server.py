@@ -1,6 +1,7 @@
 """Starts thumbor 7.8 (PyPI) on 127.0.0.1 with the file loader over a folder, and always stops it."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -34,6 +35,9 @@ class ThumborServer:
             [str(VENV_BIN / "thumbor"), "--ip", "127.0.0.1", "--port", str(self.port), "--conf", str(config),
              "--processes", str(processes)],
             stdout=self.log, stderr=subprocess.STDOUT, env=dict(os.environ),
+            # Its own process group: with --processes N thumbor forks children that outlive a
+            # signal to the parent alone, so stop() signals the whole group.
+            start_new_session=True,
         )
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -52,13 +56,27 @@ class ThumborServer:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
+        """Stops thumbor and every process it forked (SIGTERM, then SIGKILL after 10 s)."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.log.close()
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                break
+            if self._group_gone(10):
+                break
+        if not self.log.closed:
+            self.log.close()
+
+    def _group_gone(self, seconds):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            self.process.poll()  # reaps thumbor itself once it exits
+            try:
+                os.killpg(self.process.pid, 0)
+            except ProcessLookupError:
+                return True
+            time.sleep(0.1)
+        return False
 
     def __enter__(self):
         return self
