@@ -28,10 +28,3 @@ public struct URLSigner: Sendable {
         ContentDigest.hmacSHA256Hex(key: key, message: Array("\(path)\n\(expires)".utf8))
     }
 }
-
-/// Compares secrets without leaking where they differ through timing.
-public func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-    let (x, y) = (Array(a.utf8), Array(b.utf8))
-    guard x.count == y.count else { return false }
-    return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-}

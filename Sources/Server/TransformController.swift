@@ -5,6 +5,10 @@ import Hummingbird
 import Pipeline
 import URLDialects
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// On-the-fly URLs: imgproxy's dialect at `transform.imgproxy.prefix`, thumbor's at
 /// `transform.thumbor.prefix`, and recipe variants at `/transform/{recipe}/{variant}/{source}`.
 /// Each dialect answers with its peer's statuses (`TransformStatus`).
@@ -171,12 +175,15 @@ struct TransformController: Sendable {
         return Response(status: .ok, headers: headers, body: head ? .init() : .init(byteBuffer: ByteBuffer(bytes: result.bytes)))
     }
 
+    /// An HTTP date (RFC 9110 IMF-fixdate), made without a `DateFormatter`: this runs on
+    /// every answer, cache hits included.
     static func httpDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: date)
+        var seconds = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let count = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

@@ -28,9 +28,3 @@ func hexBytes(_ text: String) -> [UInt8]? {
     }
     return bytes
 }
-
-/// Equal bytes, in time that does not depend on where they differ.
-func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    guard a.count == b.count else { return false }
-    return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-}

@@ -13,21 +13,40 @@ import Testing
         func cancel() { cancelled = true }
     }
 
+    /// Holds the work until the test lets it go.
+    actor Gate {
+        private var open = false
+        private var waiters: [CheckedContinuation<Void, Never>] = []
+        func wait() async {
+            if !open { await withCheckedContinuation { waiters.append($0) } }
+        }
+        func release() {
+            open = true
+            for waiter in waiters { waiter.resume() }
+            waiters = []
+        }
+    }
+
     @Test func aCancelledWaiterLeavesAndTheOthersStillGetTheValue() async throws {
         let coalescer = RenderCoalescer<Int>()
         let probe = Probe()
+        let gate = Gate()
         let work: @Sendable () async throws -> Int = {
             await probe.start()
-            try await Task.sleep(for: .milliseconds(300))
+            await gate.wait()
             return 42
         }
+        let joined = Probe()
         let impatient = Task { try await coalescer.value(for: "k", work: work) }
-        let patient = Task { try await coalescer.value(for: "k", work: work) }
-        try await Task.sleep(for: .milliseconds(50))
+        while await probe.started == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let patient = Task { try await coalescer.value(for: "k", onJoin: { Task { await joined.start() } }, work: work) }
+        while await joined.started == 0 { try await Task.sleep(for: .milliseconds(5)) }
         impatient.cancel()
+        // The cancelled waiter is answered while the work is still held.
         await #expect(throws: CancellationError.self) { try await impatient.value }
-        let (value, _) = try await patient.value
-        #expect(value == 42)
+        await gate.release()
+        let (value, wasJoined) = try await patient.value
+        #expect(value == 42 && wasJoined)
         #expect(await probe.started == 1)
     }
 

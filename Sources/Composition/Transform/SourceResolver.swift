@@ -53,14 +53,22 @@ struct SourceResolver: Sendable {
         }
     }
 
+    /// `path` within `directory` once symbolic links are resolved, or `forbidden`: the one rule
+    /// for sources and thumbor's watermark images alike.
+    static func file(_ path: String, under directory: URL) throws -> URL {
+        let file = directory.appendingPathComponent(path).resolvingSymlinksInPath()
+        guard file.path.hasPrefix(directory.resolvingSymlinksInPath().path + "/") else {
+            throw TransformError.forbidden("\(path) is outside transform.root.")
+        }
+        return file
+    }
+
     /// `path` is relative, without dot segments (the dialects' `SourceReference` sees to it).
     private func underRoot(_ path: String) async throws -> ResolvedSource {
         switch root {
         case nil: throw TransformError.forbidden("No transform.root is configured, so paths cannot be served.")
         case .directory(let directory)?:
-            let file = directory.appendingPathComponent(path).resolvingSymlinksInPath()
-            let base = directory.resolvingSymlinksInPath().path
-            guard file.path.hasPrefix(base + "/") else { throw TransformError.forbidden("\(path) is outside transform.root.") }
+            let file = try Self.file(path, under: directory)
             var info = stat()
             guard stat(file.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw TransformError.notFound("There is no file \(path).") }
             guard Int(info.st_size) <= limits.maxFileBytes else {

@@ -169,10 +169,7 @@ public struct TransformService: Sendable {
         guard case .path(let path) = reference, case .directory(let directory)? = resolver.root else {
             throw TransformError.forbidden("A watermark image must be a path under a directory transform.root.")
         }
-        let file = directory.appendingPathComponent(path).resolvingSymlinksInPath()
-        guard file.path.hasPrefix(directory.resolvingSymlinksInPath().path + "/") else {
-            throw TransformError.forbidden("The watermark \(path) is outside transform.root.")
-        }
+        let file = try SourceResolver.file(path, under: directory)
         guard FileManager.default.isReadableFile(atPath: file.path) else { throw TransformError.notFound("There is no watermark image \(path).") }
         return file.path
     }

@@ -58,9 +58,14 @@ public struct RecipeRunner: Sendable {
     }
 
     public func run(_ bytes: some Collection<UInt8>) throws -> RecipeResult {
+        let started = ContinuousClock.now
+        return try run(try ImageSource.open(bytes, limits: limits), started: started)
+    }
+
+    /// Runs on a source already opened under this runner's limits; `started` is when its
+    /// probe began, for the decode time.
+    public func run(_ source: ImageSource, started: ContinuousClock.Instant) throws -> RecipeResult {
         let clock = ContinuousClock()
-        let started = clock.now
-        let source = try ImageSource.open(bytes, limits: limits)
         let header = source.header
         if recipe.animation == .keep, let animation = try source.decodeAnimation() {
             return try run(animation, header: header, started: started)

@@ -13,8 +13,10 @@ extension TransformSpec {
             recipe.variants = [variant]
             return try RecipeRunner(recipe: recipe, limits: limits).run(bytes)
         }
-        let header = try ImageSource.open(bytes, limits: limits).header
-        let recipe = Recipe(name: "transform", variants: [variant(source: header)])
-        return try RecipeRunner(recipe: recipe, limits: limits).run(bytes)
+        // One probe: its header picks the variant, and the runner decodes from it.
+        let started = ContinuousClock.now
+        let source = try ImageSource.open(bytes, limits: limits)
+        let recipe = Recipe(name: "transform", variants: [variant(source: source.header)])
+        return try RecipeRunner(recipe: recipe, limits: limits).run(source, started: started)
     }
 }

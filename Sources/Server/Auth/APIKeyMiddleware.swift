@@ -2,6 +2,7 @@ import Composition
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Pipeline
 
 /// When API keys are configured, every `/api` request needs `Authorization: Bearer <key>`.
 /// Two exceptions, for clients that cannot send headers: a GET of an original or variant with a

@@ -1,4 +1,5 @@
 import Crypto
+import Pipeline
 
 /// imgproxy's URL signatures: HMAC-SHA256 with a hex key over a hex salt followed by the path
 /// (everything after the signature segment, its leading `/` included), written as unpadded
@@ -41,7 +42,7 @@ public struct ImgproxySigner: Sendable {
     /// True when `signature` signs `path` under any configured pair.
     public func verify(_ signature: String, path: String) -> Bool {
         guard let given = Base64URL.decode(signature), given.count == size else { return false }
-        return pairs.contains { constantTimeEquals(digest(path, $0), given) }
+        return pairs.contains { constantTimeEqual(digest(path, $0), given) }
     }
 
     private func digest(_ path: String, _ pair: (key: [UInt8], salt: [UInt8])) -> [UInt8] {

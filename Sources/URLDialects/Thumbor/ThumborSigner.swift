@@ -1,4 +1,5 @@
 import Crypto
+import Pipeline
 
 /// thumbor's URL signatures: HMAC-SHA1 with the security key over the path after the signature
 /// segment (no leading `/`, still percent-encoded as sent), in URL-safe base64 with its `=`
@@ -16,6 +17,6 @@ public struct ThumborSigner: Sendable {
     }
 
     public func verify(_ signature: String, path: String) -> Bool {
-        constantTimeEquals(Array(sign(path).utf8), Array(signature.utf8))
+        constantTimeEqual(sign(path), signature)
     }
 }
