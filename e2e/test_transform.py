@@ -292,3 +292,25 @@ def test_an_s3_root_in_the_s3_storage(tmp_path, servers):
             darkroom.stop()
     finally:
         moto.stop()
+
+
+def test_a_crash_in_image_code_costs_one_request_never_the_service(tmp_path, servers):
+    """A render child that aborts (the test failpoint, as a libvips abort would) fails that one
+    request with a clear error; the server keeps serving."""
+    _, _, root = servers
+    crash_root = tmp_path / "crash-root"
+    crash_root.mkdir()
+    Image.new("RGB", (777, 500), (120, 30, 30)).save(crash_root / "crash.jpg")
+    (crash_root / "fine.jpg").write_bytes((root / "photo1.jpg").read_bytes())
+    env = {"DARKROOM_TRANSFORM_ROOT": str(crash_root), "DARKROOM_TRANSFORM_ALLOW_UNSIGNED": "true",
+           "DARKROOM_FAILPOINT": "render-abort:width=777"}
+    darkroom = serve(tmp_path / "data", environment=env)
+    try:
+        status, _, body = get(darkroom.url + "/imgproxy/insecure/w:100/plain/crash.jpg")
+        assert status == 422 and b"crashed" in body, (status, body[:300])
+        assert darkroom.process.poll() is None
+        status, _, body = get(darkroom.url + "/imgproxy/insecure/w:100/plain/fine.jpg")
+        assert status == 200 and Image.open(io.BytesIO(body)).size[0] == 100
+        assert get(darkroom.url + "/healthz")[0] == 200
+    finally:
+        darkroom.stop()

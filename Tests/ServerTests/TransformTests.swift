@@ -272,6 +272,32 @@ import URLDialects
         }
     }
 
+    @Test func brokenSourcesGetAClearErrorAndTheServiceStaysUp() async throws {
+        let fixture = try await Self.fixture()
+        let root = try #require(fixture.components.configuration.transform.root)
+        let photo = try ServerFixture.photo(width: 640, height: 480)
+        let files: [(String, [UInt8])] = [
+            ("empty.jpg", []),
+            ("truncated.jpg", Array(photo.prefix(photo.count / 3))),
+            ("text.jpg", Array("not an image at all".utf8)),
+            ("header-only.jpg", Array(photo.prefix(200))),
+        ]
+        for (name, bytes) in files { try Data(bytes).write(to: URL(fileURLWithPath: root).appendingPathComponent(name)) }
+        try await fixture.test { client in
+            for (name, _) in files {
+                let imgproxy = try await client.execute(uri: "/imgproxy/insecure/w:100/plain/\(name)", method: .get)
+                #expect(imgproxy.status == .unprocessableContent, "\(name): \(imgproxy.status)")
+                #expect(try ServerFixture.json(imgproxy)["error"] != nil)
+                #expect(imgproxy.headers[.cacheControl] == nil)
+                let thumbor = try await client.execute(uri: "/thumbor/unsafe/100x100/\(name)", method: .get)
+                #expect(thumbor.status == .badRequest, "\(name): \(thumbor.status)")
+            }
+            // Nothing was cached, and good requests still work.
+            #expect(fixture.blobFiles().filter { $0.hasPrefix("transforms/") }.isEmpty)
+            #expect(try await client.execute(uri: "/imgproxy/insecure/w:100/plain/photos/a.jpg", method: .get).status == .ok)
+        }
+    }
+
     @Test func sourcesOverTheLimitsAre422() async throws {
         let fixture = try await Self.fixture { $0.limits.maxPixels = 1_000_000 }
         try await fixture.test { client in
