@@ -25,17 +25,36 @@ public struct FileBlobStore: BlobStore {
         try FileManager.default.createDirectory(at: self.root, withIntermediateDirectories: true)
     }
 
-    /// Creates the root folder when it is missing.
+    /// Where writes are staged before their rename: one folder under the root (the same file
+    /// system, so the rename is atomic), never beside the blobs, so a process killed mid-write
+    /// leaves no debris among them.
+    var staging: URL { root.appendingPathComponent(".incoming") }
+
+    /// A staged write older than this was abandoned by a process that died mid-write.
+    static let abandonedAfter: TimeInterval = 3600
+
+    /// Creates the root folder when it is missing, and clears writes that processes killed
+    /// mid-write left staged (only old ones: another process sharing the folder may be
+    /// writing right now).
     public func prepare() async throws {
-        let root = self.root
-        try await pool.run { try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true) }
+        let (root, staging) = (self.root, self.staging)
+        try await pool.run {
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            let cutoff = Date().addingTimeInterval(-Self.abandonedAfter)
+            for entry in (try? FileManager.default.contentsOfDirectory(at: staging, includingPropertiesForKeys: [.contentModificationDateKey])) ?? [] {
+                if let modified = try? entry.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate, modified < cutoff {
+                    try? FileManager.default.removeItem(at: entry)
+                }
+            }
+        }
     }
 
     public func put(_ key: String, bytes: [UInt8], contentType: String) async throws {
-        let url = try path(for: key)
+        let (url, staging) = (try path(for: key), self.staging)
         try await pool.run {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Self.writeAtomically(bytes, to: url.path)
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+            try Self.writeAtomically(bytes, to: url.path, staging: staging.path)
         }
     }
 
@@ -88,11 +107,11 @@ public struct FileBlobStore: BlobStore {
         }
     }
 
-    /// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it over `path`: a
+    /// Writes `bytes` to a temporary file in `staging`, syncs it, then renames it over `path`: a
     /// reader never sees half a file, and a stored blob survives a crash. Straight from the
     /// array, with no intermediate copy.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let temporary = path + ".tmp-\(UUID().uuidString)"
+    static func writeAtomically(_ bytes: [UInt8], to path: String, staging: String) throws {
+        let temporary = staging + "/" + UUID().uuidString
         let fd = open(temporary, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         var failure: Int32 = 0
