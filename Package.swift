@@ -67,7 +67,8 @@ let package = Package(
         .target(
             name: "PostgresBackend",
             dependencies: [
-                "Pipeline", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "Pipeline", "BlockingWork", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -80,6 +81,15 @@ let package = Package(
             dependencies: [
                 "AWSSigning", "Pipeline", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The AWS Lambda Runtime API client: the invocation loop, and API Gateway and Function URL
+        // payloads. Nothing of Darkroom's: events reach the pipeline through Composition.
+        .target(
+            name: "LambdaRuntime",
+            dependencies: [
+                "BlockingWork", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // Signed webhooks for finished images, over AsyncHTTPClient.
@@ -96,7 +106,7 @@ let package = Package(
             name: "Composition",
             dependencies: [
                 "Pipeline", "Imaging", "BlockingWork", "FileStorage", "SQLiteBackend", "PostgresBackend", "Webhooks", "AWSBackends", "AWSSigning",
-                "RenderIsolation", "URLDialects", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "RenderIsolation", "URLDialects", "LambdaRuntime", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -130,7 +140,7 @@ let package = Package(
             name: "darkroom",
             dependencies: [
                 "Pipeline", "Imaging", "Composition", "Server", "AWSBackends", "AWSSigning", "RenderIsolation", "SQLiteBackend", "LoadGen",
-                "PostgresBackend",
+                "PostgresBackend", "LambdaRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -141,6 +151,7 @@ let package = Package(
         .target(name: "ImagingFixtures", dependencies: ["Imaging"], path: "Tests/ImagingFixtures"),
         .testTarget(name: "BlockingWorkTests", dependencies: ["BlockingWork"]),
         .testTarget(name: "LoadGenTests", dependencies: ["LoadGen"]),
+        .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImagingFixtures", "CVips", "CLibVips"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "ImagingFixtures"]),
         .testTarget(name: "DarkroomTests", dependencies: ["Pipeline", "Imaging", "darkroom"]),

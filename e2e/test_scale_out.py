@@ -211,6 +211,19 @@ def test_two_apis_and_three_workers_killed_at_random_complete_every_image_once(p
             process.stop()
 
 
+def stuck_report(pg, name, processes, tmp_path):
+    """What a batch that did not finish left behind: the records, the jobs, which processes are
+    alive, and the workers' warnings and errors."""
+    lines = [pg.psql(name, "SELECT status, count(*) FROM images GROUP BY status"),
+             pg.psql(name, "SELECT image_id, state, attempts, round((visible_at - extract(epoch from now()))::numeric, 1), "
+                           "lease_token IS NOT NULL, reason FROM jobs"),
+             "exit codes: " + ", ".join(str(process.process.poll()) for process in processes)]
+    for log in sorted(tmp_path.glob("w*.log")):
+        lines += [f"{log.name}: {line[:400]}" for line in log.read_text().splitlines()
+                  if '"level":"error"' in line or '"level":"warning"' in line or "Fatal" in line][-15:]
+    return "\n".join(lines)
+
+
 def test_a_postgres_restart_mid_batch_loses_nothing(pg, tmp_path):
     """The database goes away and comes back while images are uploaded and processed: workers
     and the API reconnect, uploads refused meanwhile are retried by the client, and every
@@ -239,7 +252,7 @@ def test_a_postgres_restart_mid_batch_loses_nothing(pg, tmp_path):
                 time.sleep(0.2)
         deadline = time.time() + 180
         while int(pg.psql(name, "SELECT count(*) FROM images WHERE status = 'COMPLETED'")) < 60:
-            assert time.time() < deadline, pg.psql(name, "SELECT status, count(*) FROM images GROUP BY status")
+            assert time.time() < deadline, stuck_report(pg, name, workers + [api], tmp_path)
             time.sleep(0.5)
         assert pg.psql(name, "SELECT count(*) FROM images") == "60"
         assert pg.psql(name, "SELECT count(*) FROM jobs") == "0"

@@ -62,6 +62,20 @@ public struct DynamoDBMetadataStore: MetadataStore {
         }
     }
 
+    /// The item is written over only while it is PENDING and unattempted; an item the web app
+    /// wrote in its own shape (no `attempts`) counts as unattempted.
+    public func adopt(_ record: ImageRecord) async throws -> Bool {
+        let item = DynamoDBImageItem.encode(record, locate: locate)
+        return try await client.conditionalWrite(
+            "PutItem",
+            [
+                "TableName": table, "Item": item,
+                "ConditionExpression": "attribute_not_exists(id) OR (#s = :pending AND (attribute_not_exists(attempts) OR attempts = :zero))",
+                "ExpressionAttributeNames": ["#s": "status"],
+                "ExpressionAttributeValues": [":pending": DynamoValue.s(ImageStatus.pending.rawValue), ":zero": DynamoValue.n(0)],
+            ]) != nil
+    }
+
     public func record(id: String) async throws -> ImageRecord? {
         try await client.getItem(table: table, key: key(id)).flatMap(DynamoDBImageItem.decode)
     }

@@ -82,6 +82,8 @@ public struct S3Client: Sendable {
         public var size: Int
         public var eTag: String
         public var contentType: String?
+        /// The `x-amz-meta-*` headers, by name without the prefix, in lower case.
+        public var metadata: [String: String] = [:]
     }
 
     public func headObject(bucket: String, key: String) async throws -> ObjectInfo? {
@@ -91,7 +93,12 @@ public struct S3Client: Sendable {
         return ObjectInfo(
             size: response.headers.first(name: "content-length").flatMap(Int.init) ?? 0,
             eTag: (response.headers.first(name: "etag") ?? "").replacingOccurrences(of: "\"", with: ""),
-            contentType: response.headers.first(name: "content-type"))
+            contentType: response.headers.first(name: "content-type"),
+            metadata: Dictionary(
+                response.headers.compactMap { header in
+                    let name = header.name.lowercased()
+                    return name.hasPrefix("x-amz-meta-") ? (String(name.dropFirst(11)), header.value) : nil
+                }, uniquingKeysWith: { first, _ in first }))
     }
 
     public func deleteObject(bucket: String, key: String) async throws {
@@ -159,8 +166,9 @@ public struct S3Client: Sendable {
 
 /// Objects dropped into a bucket, read for `DropIngestor`.
 extension S3Client: DropReader {
-    public func size(bucket: String, key: String) async throws -> Int? {
-        try await headObject(bucket: bucket, key: key)?.size
+    public func head(bucket: String, key: String) async throws -> DropHead? {
+        guard let info = try await headObject(bucket: bucket, key: key) else { return nil }
+        return DropHead(size: info.size, imageID: info.metadata["image-id"])
     }
 
     public func read(bucket: String, key: String) async throws -> [UInt8]? {

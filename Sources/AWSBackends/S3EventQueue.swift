@@ -27,6 +27,11 @@ public struct S3EventQueue: JobQueue {
         var darkroomJob: Job
     }
 
+    /// The job in a message Darkroom sent itself, or nil for anything else (an S3 event).
+    public static func job(inMessage body: String) -> Job? {
+        (try? JSONDecoder().decode(JobMessage.self, from: Data(body.utf8)))?.darkroomJob
+    }
+
     public func enqueue(_ job: Job) async throws {
         try await sqs.send(queue: queue, body: String(decoding: try JSONEncoder().encode(JobMessage(darkroomJob: job)), as: UTF8.self))
     }
@@ -42,8 +47,8 @@ public struct S3EventQueue: JobQueue {
     /// The lease for a message, or nil when the message was not an image to process (it is then
     /// deleted, or put back for a moment when another worker is creating its record).
     func ingest(_ message: SQSClient.Message) async throws -> Lease? {
-        if let job = try? JSONDecoder().decode(JobMessage.self, from: Data(message.body.utf8)) {
-            return Lease(job: job.darkroomJob, token: message.receiptHandle, attempts: message.receiveCount)
+        if let job = Self.job(inMessage: message.body) {
+            return Lease(job: job, token: message.receiptHandle, attempts: message.receiveCount)
         }
         switch S3EventMessage.parse(message.body) {
         case .test:

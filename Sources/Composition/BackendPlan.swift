@@ -31,9 +31,10 @@ public struct BackendPlan: Sendable, Equatable {
     }
 
     /// S3 event ingestion: the SQS queue S3 notifies, where images are dropped, where variants
-    /// go (the storage), and the recipe they get.
+    /// go (the storage), and the recipe they get. A Lambda function is handed its events, so it
+    /// needs no queue: `events.input` alone turns ingestion on.
     public struct Events: Sendable, Equatable {
-        public var queue: String
+        public var queue: String?
         public var input: BucketLocation
         public var output: BucketLocation
         public var recipe: String
@@ -96,7 +97,7 @@ public struct BackendPlan: Sendable, Equatable {
             storage = .files(directory: c.storage)
         }
         events = nil
-        if let eventsQueue = c.eventsQueue {
+        if c.eventsQueue != nil || c.eventsInput != nil {
             guard let input = c.eventsInput, input.hasPrefix("s3://") else { throw ConfigurationError("--events needs --input s3://bucket/prefix") }
             guard case .s3(let output) = storage else {
                 throw ConfigurationError("--events needs --output s3://bucket/prefix (or storage set to one)")
@@ -108,7 +109,7 @@ public struct BackendPlan: Sendable, Equatable {
             if inputLocation.overlaps(output) {
                 throw ConfigurationError(OverlappingLocationsError(input: inputLocation, output: output).description)
             }
-            events = Events(queue: eventsQueue, input: inputLocation, output: output, recipe: c.eventsRecipe)
+            events = Events(queue: c.eventsQueue, input: inputLocation, output: output, recipe: c.eventsRecipe)
         }
     }
 

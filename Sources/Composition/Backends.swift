@@ -34,6 +34,8 @@ public struct Backends: Sendable {
     public let listBlobs: (@Sendable (String) async -> [(key: String, bytes: Int, modified: Date)])?
     /// The S3 client of an S3 storage, for reading `s3://` transform sources in it.
     public let s3: S3Client?
+    /// Takes objects dropped under `events.input` in, when that is set.
+    public let drops: DropIngestor?
     private let preparation: [@Sendable () async throws -> Void]
 
     /// Runs the prepare steps in order.
@@ -126,18 +128,20 @@ public struct Backends: Sendable {
         // The queue.
         let queue: any JobQueue
         var committer: RecordCommitter?
+        var drops: DropIngestor?
         if let events = plan.events {
-            let sqs = SQSClient(environment: aws!)
             let intake = OriginalIntake(blobs: blobs, metadata: metadata, limits: configuration.limits, pool: requestPool)
-            let drops: DropIngestor
             do {
                 drops = try DropIngestor(
                     intake: intake, reader: S3Client(environment: aws!), input: events.input, output: events.output, recipe: events.recipe)
             } catch let error as OverlappingLocationsError {
                 throw ConfigurationError(error.description)
             }
-            queue = S3EventQueue(sqs: sqs, queue: events.queue, drops: drops, logger: logger)
-            preparation.append { _ = try await sqs.queueURL(events.queue) }
+        }
+        if let events = plan.events, let eventsQueue = events.queue, let drops {
+            let sqs = SQSClient(environment: aws!)
+            queue = S3EventQueue(sqs: sqs, queue: eventsQueue, drops: drops, logger: logger)
+            preparation.append { _ = try await sqs.queueURL(eventsQueue) }
         } else if case .sqs(let reference) = plan.queue {
             let sqs = SQSClient(environment: aws!)
             queue = SQSJobQueue(client: sqs, queue: reference)
@@ -161,6 +165,6 @@ public struct Backends: Sendable {
         }
         return Backends(
             blobs: blobs, metadata: metadata, queue: queue, committer: committer ?? .separate(metadata: metadata, queue: queue),
-            notifiers: notifiers, directLink: directLink, services: services, listBlobs: listBlobs, s3: s3, preparation: preparation)
+            notifiers: notifiers, directLink: directLink, services: services, listBlobs: listBlobs, s3: s3, drops: drops, preparation: preparation)
     }
 }

@@ -155,13 +155,19 @@ public struct Runtime: Sendable {
         metadata.statusFeed.map { StatusFeedRelay(feed: $0, metadata: metadata, events: events, wake: relayWake) }
     }
 
-    /// A worker over these parts; `metrics` hears how each job ended.
-    public func makeWorker(logger: Logger = Logger(label: "darkroom.worker")) -> Worker {
+    /// Everyone told of a status change a worker makes: the event stream, webhooks, SNS.
+    public var notifier: any Notifier {
+        NotifierFanOut([streamNotifier] + (webhooks.map { [$0] } ?? []) + backends.notifiers)
+    }
+
+    /// A worker over these parts; `metrics` hears how each job ended. A Lambda invocation
+    /// passes the queue of its own records and its own retry settings.
+    public func makeWorker(
+        queue: (any JobQueue)? = nil, settings: WorkerSettings? = nil, logger: Logger = Logger(label: "darkroom.worker")
+    ) -> Worker {
         Worker(
-            blobs: blobs, metadata: metadata, queue: queue,
-            notifier: NotifierFanOut([streamNotifier] + (webhooks.map { [$0] } ?? []) + backends.notifiers),
-            renderer: renderer, limits: configuration.limits, settings: configuration.worker, doorbell: doorbell, observer: metrics,
-            logger: logger)
+            blobs: blobs, metadata: metadata, queue: queue ?? self.queue, notifier: notifier, renderer: renderer, limits: configuration.limits,
+            settings: settings ?? configuration.worker, doorbell: doorbell, observer: metrics, logger: logger)
     }
 
     /// What must run while this process works, besides the backends' own services (which `run`

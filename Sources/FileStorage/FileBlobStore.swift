@@ -41,7 +41,8 @@ public struct FileBlobStore: BlobStore {
         try await pool.run {
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
             let cutoff = Date().addingTimeInterval(-Self.abandonedAfter)
-            for entry in (try? FileManager.default.contentsOfDirectory(at: staging, includingPropertiesForKeys: [.contentModificationDateKey])) ?? [] {
+            for entry in (try? FileManager.default.contentsOfDirectory(at: staging, includingPropertiesForKeys: [.contentModificationDateKey])) ?? []
+            {
                 if let modified = try? entry.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate, modified < cutoff {
                     try? FileManager.default.removeItem(at: entry)
                 }

@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 import Logging
 import Pipeline
@@ -71,20 +72,12 @@ public final class PostgresStore: Sendable {
         try await withDeadline { try await self.client.withTransaction(logger: self.logger) { try await body($0) } }
     }
 
+    /// `work`, or `UnreachableError` after `statementTimeout`, even when `work` is stuck where
+    /// cancellation does not reach (a query written to a connection as the server went away).
     func withDeadline<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
         let settings = self.settings
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await work() }
-            group.addTask {
-                try await Task.sleep(for: Self.statementTimeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw UnreachableError(settings: settings, reason: "no answer within \(Self.statementTimeout)")
-            }
-            return value
-        }
+        let expired = UnreachableError(settings: settings, reason: "no answer within \(Self.statementTimeout)")
+        return try await BlockingWork.withDeadline(Self.statementTimeout, orThrow: expired, work)
     }
 
     private func collect(_ query: PostgresQuery, on connection: PostgresConnection?) async throws -> [PostgresRandomAccessRow] {
@@ -126,21 +119,13 @@ public final class PostgresStore: Sendable {
         let configuration = try settings.connectionConfiguration()
         let logger = self.logger
         let settings = self.settings
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-                    try await connection.close()
-                } catch {
-                    throw UnreachableError(settings: settings, reason: Self.reason(error))
-                }
+        try await BlockingWork.withDeadline(timeout, orThrow: UnreachableError(settings: settings, reason: "no answer within \(timeout)")) {
+            do {
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+                try await connection.close()
+            } catch {
+                throw UnreachableError(settings: settings, reason: Self.reason(error))
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw UnreachableError(settings: settings, reason: "no answer within \(timeout)")
-            }
-            try await group.next()
-            group.cancelAll()
         }
     }
 
@@ -214,6 +199,14 @@ extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
 
     public func insert(_ record: ImageRecord) async throws {
         try await rows(try Self.insertQuery(record))
+    }
+
+    public func adopt(_ record: ImageRecord) async throws -> Bool {
+        let updates = Self.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0 != "id" }
+            .map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+        var query = try Self.insertQuery(record)
+        query.sql += " ON CONFLICT (id) DO UPDATE SET \(updates) WHERE images.status = 'PENDING' AND images.attempts = 0 RETURNING id"
+        return !(try await rows(query).isEmpty)
     }
 
     public func insertCommitting(_ record: ImageRecord, job: Job) async throws {

@@ -6,16 +6,21 @@ import Imaging
 ///
 /// `DARKROOM_FAILPOINT` holds one rule:
 /// - `render-abort:recipe=NAME`: a render child calls `abort()` when asked to run recipe `NAME`;
-/// - `render-abort:width=N`: a render child calls `abort()` on a source `N` pixels wide.
+/// - `render-abort:width=N`: a render child calls `abort()` on a source `N` pixels wide;
+/// - `render-stall:recipe=NAME`: a render child hangs for ten minutes on recipe `NAME`, as a
+///   render far too slow for its deadline would.
 ///
 /// The variable is read once, when a render child starts; nothing else reads it. Never set it
 /// in production.
 struct Failpoint: Sendable {
     var recipe: String?
     var width: Int?
+    var stalls = false
 
     static let current: Failpoint? = {
-        guard let value = ProcessInfo.processInfo.environment["DARKROOM_FAILPOINT"], value.hasPrefix("render-abort:") else { return nil }
+        guard let value = ProcessInfo.processInfo.environment["DARKROOM_FAILPOINT"] else { return nil }
+        if value.hasPrefix("render-stall:recipe=") { return Failpoint(recipe: String(value.dropFirst("render-stall:recipe=".count)), stalls: true) }
+        guard value.hasPrefix("render-abort:") else { return nil }
         let rule = value.dropFirst("render-abort:".count)
         if rule.hasPrefix("recipe=") { return Failpoint(recipe: String(rule.dropFirst("recipe=".count))) }
         if rule.hasPrefix("width="), let width = Int(rule.dropFirst("width=".count)) { return Failpoint(width: width) }
@@ -24,7 +29,9 @@ struct Failpoint: Sendable {
 
     /// Aborts the process when the rule matches this request.
     func check(recipe: String, source: [UInt8], limits: Limits) {
-        if let name = self.recipe, name == recipe { abort() }
+        if let name = self.recipe, name == recipe {
+            if stalls { sleep(600) } else { abort() }
+        }
         if let width, (try? ImageSource.open(source, limits: limits).header.width) == width { abort() }
     }
 }

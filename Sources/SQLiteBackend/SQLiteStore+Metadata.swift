@@ -13,6 +13,19 @@ extension SQLiteStore: MetadataStore, TransactionalRecordsAndJobs {
         }
     }
 
+    public func adopt(_ record: ImageRecord) async throws -> Bool {
+        let values = try Self.values(of: record)
+        let updates = Self.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0 != "id" }
+            .map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        return try await database.perform { db in
+            try db.execute(
+                """
+                INSERT INTO images (\(Self.columns)) VALUES (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))
+                ON CONFLICT(id) DO UPDATE SET \(updates) WHERE images.status = 'PENDING' AND images.attempts = 0
+                """, values) == 1
+        }
+    }
+
     /// The record and its job in one transaction.
     public func insertCommitting(_ record: ImageRecord, job: Job) async throws {
         let values = try Self.values(of: record)

@@ -2,6 +2,7 @@ import Composition
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import Pipeline
 import ServiceLifecycle
 
@@ -30,7 +31,11 @@ struct HTTPParts: Sendable {
 /// Builds the Darkroom application: routes, middleware, and (unless turned off) the workers.
 /// `darkroom serve` and the tests use this same builder. `runUntilSignalled` prepares the
 /// runtime before the application serves; tests prepare it themselves.
-public func buildApplication(_ runtime: Runtime, logger: Logger = Logger(label: "darkroom")) throws -> some ApplicationProtocol {
+/// `onServerRunning` hears the listening channel (its local address names the port when the
+/// configuration asked for port 0).
+public func buildApplication(
+    _ runtime: Runtime, logger: Logger = Logger(label: "darkroom"), onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
     let server = HTTPParts(runtime: runtime)
     let configuration = runtime.configuration
     let router = Router(context: AppRequestContext.self)
@@ -73,6 +78,7 @@ public func buildApplication(_ runtime: Runtime, logger: Logger = Logger(label: 
                 idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "darkroom"),
         services: runtime.services(workers: configuration.runWorkers, relay: true),
+        onServerRunning: onServerRunning,
         logger: logger
     )
 }

@@ -10,7 +10,7 @@ struct Darkroom: AsyncParsableCommand {
         version: "0.1.0 (libvips \(Vips.version))",
         subcommands: [
             ServeCommand.self, WorkerCommand.self, MigrateCommand.self, ProcessCommand.self, RecipesCommand.self, LoadgenCommand.self,
-            RenderChildCommand.self,
+            RenderChildCommand.self, LambdaCommand.self,
         ]
     )
 }
@@ -21,6 +21,14 @@ struct Darkroom: AsyncParsableCommand {
 enum Main {
     static func main() async {
         do {
+            // On Lambda the image's own command (`serve`, or none) runs the function instead.
+            // Other commands, the render children first of all, run as they are.
+            let arguments = CommandLine.arguments.dropFirst()
+            if ProcessInfo.processInfo.environment["AWS_LAMBDA_RUNTIME_API"] != nil,
+                arguments.first.map({ ["serve", "worker"].contains($0) }) ?? true
+            {
+                return try await LambdaCommand.run(runtimeAPI: nil, config: nil)
+            }
             var command = try Darkroom.parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()

@@ -110,6 +110,32 @@ enum Stores {
         #expect(try await metadata.fail(id: record.id, generation: 1, error: "late") == false)
     }
 
+    /// `x-amz-meta-image-id`: a PENDING, unattempted record is taken over with its id; a record
+    /// in any other state is left as it is.
+    @Test(arguments: Stores.all)
+    func adoptTakesAnUnattemptedPendingRecordOnly(_ stores: Stores.Combination) async throws {
+        let (metadata, _) = try await stores()
+        let fresh = Stores.record(UUID().uuidString.lowercased(), filename: "new.jpg")
+        #expect(try await metadata.adopt(fresh), "no record yet: it is inserted")
+        #expect(try await metadata.record(id: fresh.id)?.filename == "new.jpg")
+
+        let waiting = Stores.record(filename: "written-by-the-app.jpg")
+        try await metadata.insert(waiting)
+        var replacement = Stores.record(waiting.id, filename: "uploaded.jpg")
+        replacement.sha256 = "def"
+        #expect(try await metadata.adopt(replacement))
+        let adopted = try #require(try await metadata.record(id: waiting.id))
+        #expect(adopted.filename == "uploaded.jpg" && adopted.sha256 == "def" && adopted.status == .pending)
+
+        #expect(try await metadata.markProcessing(id: waiting.id, generation: 1, attempts: 1))
+        #expect(try await metadata.adopt(Stores.record(waiting.id, filename: "late.jpg")) == false, "under way: left alone")
+        let done = Stores.record(filename: "done.jpg")
+        try await metadata.insert(done)
+        _ = try await metadata.fail(id: done.id, generation: 1, error: "x")
+        #expect(try await metadata.adopt(Stores.record(done.id, filename: "late.jpg")) == false)
+        #expect(try await metadata.record(id: done.id)?.filename == "done.jpg")
+    }
+
     @Test(arguments: Stores.all)
     func restartStartsANewGenerationWithItsJob(_ stores: Stores.Combination) async throws {
         let (metadata, queue) = try await stores()

@@ -4,10 +4,22 @@ import Imaging
 /// Reads the objects dropped into watched storage: the one thing a drop transport supplies
 /// besides the events themselves.
 public protocol DropReader: Sendable {
-    /// The object's size in bytes, or nil when it no longer exists.
-    func size(bucket: String, key: String) async throws -> Int?
+    /// The object's size and metadata, or nil when it no longer exists.
+    func head(bucket: String, key: String) async throws -> DropHead?
     /// The object's bytes, or nil when it no longer exists.
     func read(bucket: String, key: String) async throws -> [UInt8]?
+}
+
+/// What a drop's header says: its size, and the record it was uploaded for, if any.
+public struct DropHead: Sendable, Equatable {
+    public var size: Int
+    /// `x-amz-meta-image-id`: the id of a PENDING record the uploader wrote first.
+    public var imageID: String?
+
+    public init(size: Int, imageID: String? = nil) {
+        self.size = size
+        self.imageID = imageID
+    }
 }
 
 /// An object that appeared in watched storage, as its notification named it.
@@ -28,6 +40,11 @@ public struct DroppedObject: Sendable, Equatable {
     }
 
     public var location: String { "s3://\(bucket)/\(key)" }
+}
+
+/// The record an object names is no longer PENDING.
+struct AlreadyUnderWay: Error {
+    var id: String
 }
 
 /// Takes images dropped into a bucket into the pipeline. The rules live here, not in the
@@ -97,7 +114,7 @@ public struct DropIngestor: Sendable {
                     return .ignored("\(drop.location) no longer exists")
                 }
                 try await metadata.completeIdempotencyKey(claim, imageIDs: [record.id])
-                return .job(Job(imageID: record.id, recipe: recipe, generation: record.generation))
+                return .job(Job(imageID: record.id, recipe: record.recipe, generation: record.generation))
             } catch {
                 try? await metadata.releaseIdempotencyKey(claim)
                 throw error
@@ -107,32 +124,63 @@ public struct DropIngestor: Sendable {
 
     /// Reads, checks and stores the object; nil when it is gone.
     private func take(_ drop: DroppedObject) async throws -> ImageRecord? {
-        guard let size = try await reader.size(bucket: drop.bucket, key: drop.key) else { return nil }
-        guard (try? BlobKeys.validate(drop.key)) != nil else {
-            // A key with `.`, `..` or empty segments is never read: an HTTP layer that normalises
-            // paths would read another object, perhaps an output. The record names the key as
-            // given, which no blob store accepts, so the worker fails it with that reason.
-            var record = intake.record(filename: drop.key, recipe: recipe, bytes: [], size: size, sha256: "", header: nil)
-            record.originalKey = drop.key
-            try await metadata.insert(record)
+        guard let head = try await reader.head(bucket: drop.bucket, key: drop.key) else { return nil }
+        // The uploader's own PENDING record, when the object names a valid one; any other
+        // value is not an id this service could look up, and the drop gets an id of its own.
+        let adopted = head.imageID.map { $0.lowercased() }.flatMap { ImageID.isValid($0) ? $0 : nil }
+        if let adopted, let existing = try await metadata.record(id: adopted), existing.status != .pending || existing.attempts > 0 {
+            return existing  // already under way or done: answered as it stands, never made twice
+        }
+        func record(_ bytes: [UInt8], sha256: String, header: ImageHeader?) -> ImageRecord {
+            var record = intake.record(filename: drop.key, recipe: recipe, bytes: bytes, size: head.size, sha256: sha256, header: header)
+            if let adopted {
+                record.id = adopted
+                record.originalKey = BlobKeys.original(id: adopted, filename: drop.key)
+            }
             return record
         }
-        guard size <= intake.limits.maxFileBytes else {
-            // The worker refuses it by size before reading: not worth a download.
-            let record = intake.record(filename: drop.key, recipe: recipe, bytes: [], size: size, sha256: "", header: nil)
-            try await metadata.insert(record)
-            return record
+        func commit(_ record: ImageRecord) async throws {
+            guard adopted != nil else { return try await metadata.insert(record) }
+            guard try await metadata.adopt(record) else { throw AlreadyUnderWay(id: record.id) }
         }
-        guard let bytes = try await reader.read(bucket: drop.bucket, key: drop.key) else { return nil }
-        let digest = try await intake.digests([bytes])[0]
-        let header: ImageHeader?
         do {
-            header = try await intake.check(bytes)
-        } catch is IngestError {
-            header = nil
+            guard (try? BlobKeys.validate(drop.key)) != nil else {
+                // A key with `.`, `..` or empty segments is never read: an HTTP layer that
+                // normalises paths would read another object, perhaps an output. The record names
+                // the key as given, which no blob store accepts, so the worker fails it.
+                var unreadable = record([], sha256: "", header: nil)
+                unreadable.originalKey = drop.key
+                try await commit(unreadable)
+                return unreadable
+            }
+            guard head.size <= intake.limits.maxFileBytes else {
+                // The worker refuses it by size before reading: not worth a download.
+                let oversized = record([], sha256: "", header: nil)
+                try await commit(oversized)
+                return oversized
+            }
+            guard let bytes = try await reader.read(bucket: drop.bucket, key: drop.key) else { return nil }
+            let digest = try await intake.digests([bytes])[0]
+            let header: ImageHeader?
+            do {
+                header = try await intake.check(bytes)
+            } catch is IngestError {
+                header = nil
+            }
+            let made = record(bytes, sha256: digest, header: header)
+            if adopted != nil {
+                // Not `intake.store`: a refused adoption must not remove the folder that the
+                // record already there keeps its original in.
+                try await intake.blobs.put(made.originalKey, bytes: bytes, contentType: made.contentType)
+                try await commit(made)
+            } else {
+                try await intake.store(made, bytes: bytes) { try await commit(made) }
+            }
+            return made
+        } catch let error as AlreadyUnderWay {
+            // The record the object names is past PENDING (processed, failed, or under way from
+            // another upload): it is answered as it stands, never made twice.
+            return try await metadata.record(id: error.id)
         }
-        let record = intake.record(filename: drop.key, recipe: recipe, bytes: bytes, sha256: digest, header: header)
-        try await intake.store(record, bytes: bytes) { try await metadata.insert(record) }
-        return record
     }
 }

@@ -22,6 +22,12 @@ public protocol MetadataStore: Sendable {
     /// Stores a new record on its own.
     func insert(_ record: ImageRecord) async throws
 
+    /// Stores `record`, or puts it in the place of a record with its id that is still PENDING
+    /// and was never attempted: a web app that writes the PENDING record first and then
+    /// uploads the file with `x-amz-meta-image-id` (seed 002) gets that record completed, not a
+    /// second one. False, changing nothing, when a record with the id exists in any other state.
+    func adopt(_ record: ImageRecord) async throws -> Bool
+
     func record(id: String) async throws -> ImageRecord?
 
     /// Newest first. `after` is the id of the last record of the previous page.

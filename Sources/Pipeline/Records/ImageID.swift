@@ -23,8 +23,11 @@ public enum ImageID {
             })
     }
 
-    /// True for strings this generator could have made; anything else is never looked up.
+    /// True for strings this generator could have made, and for UUIDs (`8-4-4-4-12` hex), the
+    /// ids a web app gives the records it writes first and passes on in `x-amz-meta-image-id`
+    /// (`DropIngestor`). Anything else is never looked up.
     public static func isValid(_ id: String) -> Bool {
-        id.count == 26 && id.allSatisfy { alphabet.contains($0) }
+        if id.count == 26 { return id.allSatisfy { alphabet.contains($0) } }
+        return id.count == 36 && UUID(uuidString: id) != nil
     }
 }

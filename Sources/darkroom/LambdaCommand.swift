@@ -1,0 +1,146 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Composition
+import Configuration
+import Foundation
+import Imaging
+import LambdaRuntime
+import Logging
+import NIOCore
+import Server
+
+/// `darkroom lambda`: the binary as an AWS Lambda function, speaking the Runtime API at
+/// `AWS_LAMBDA_RUNTIME_API`. Any `darkroom` command started with that variable set runs this
+/// instead, so the container image needs no other entry point on Lambda.
+///
+/// Initialisation builds the same runtime as `serve` (configuration from `DARKROOM_*`), starts
+/// the REST API on a loopback port for API Gateway and Function URL events, and prepares the
+/// backends; any failure there goes to `/init/error`.
+struct LambdaCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lambda",
+        abstract: "Run as an AWS Lambda function: S3, SNS, SQS, API Gateway and Function URL events.",
+        discussion: """
+            Reads AWS_LAMBDA_RUNTIME_API and the DARKROOM_* configuration (the same keys as `worker --events`: \
+            events.input, events.output, events.recipe, metadata, notify). The data folder defaults to /tmp/darkroom.
+            """
+    )
+
+    @Option(help: "The Runtime API's address, host:port[/path] (default: $AWS_LAMBDA_RUNTIME_API).") var runtimeAPI: String?
+    @Option(help: "A YAML configuration file.") var config: String?
+
+    func run() async throws {
+        try await Self.run(runtimeAPI: runtimeAPI, config: config)
+    }
+
+    static func run(runtimeAPI: String?, config: String?) async throws {
+        LoggingSystem.bootstrap(JSONLogHandler.init)
+        var logger = Logger(label: "darkroom-lambda")
+        logger.logLevel = .info
+        let environment = ProcessInfo.processInfo.environment
+        guard let address = runtimeAPI ?? environment["AWS_LAMBDA_RUNTIME_API"] else {
+            throw ValidationError("darkroom lambda needs --runtime-api or AWS_LAMBDA_RUNTIME_API")
+        }
+        let client: RuntimeAPIClient
+        do {
+            client = try RuntimeAPIClient(address: address)
+        } catch let error as RuntimeAPIError {
+            throw ValidationError(error.description)
+        }
+        try await LambdaLoop.run(client: client, logger: logger) {
+            try await initialise(config: config, environment: environment, logger: logger)
+        }
+    }
+
+    /// Everything done once per process: the handler, or the reason it cannot be made.
+    static func initialise(config: String?, environment: [String: String], logger: Logger) async throws -> LambdaLoop.Handler {
+        var flags: [String: ConfigContent] = ["host": .string("127.0.0.1"), "port": .int(0)]
+        // Lambda's file system is read-only but for /tmp.
+        if environment["DARKROOM_DATA"] == nil { flags["data"] = .string("/tmp/darkroom") }
+        let settings: DarkroomConfiguration
+        do {
+            settings = try await DarkroomConfiguration.load(flags: flags, file: config)
+        } catch let error as ConfigurationError {
+            throw LambdaFunctionError(type: "Runtime.ConfigurationError", message: error.description)
+        }
+        let runtime: Runtime
+        do {
+            runtime = try Runtime(configuration: settings, logger: logger)
+        } catch let error as ConfigurationError {
+            throw LambdaFunctionError(type: "Runtime.ConfigurationError", message: error.description)
+        }
+        // The REST API on a loopback port, for API Gateway and Function URL events; `run`
+        // prepares the backends first, so a port means they are ready.
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let app = try buildApplication(runtime, logger: logger) { channel in
+            portSink.yield(channel.localAddress?.port ?? 0)
+            portSink.finish()
+        }
+        let server = Task {
+            defer { portSink.finish() }
+            try await runUntilSignalled(app, runtime: runtime, logger: logger)
+        }
+        var port = 0
+        for await value in ports { port = value }
+        guard port > 0 else {
+            let cause: String
+            do {
+                try await server.value
+                cause = "the service stopped while starting"
+            } catch let error as PrepareError {
+                throw LambdaFunctionError(type: "Runtime.BackendsNotReady", message: error.description)
+            } catch {
+                cause = String(describing: error)
+            }
+            throw LambdaFunctionError(type: "Runtime.InitError", message: cause)
+        }
+        logger.info(
+            "Darkroom Lambda function ready",
+            metadata: [
+                "events": "\(settings.eventsInput ?? "-")", "storage": "\(settings.storage ?? settings.eventsOutput ?? "files")",
+                "metadata": "\(settings.metadata ?? "sqlite")",
+            ])
+        let listening = port
+        let handler = LambdaEventHandler(runtime: runtime, logger: logger) { event in
+            try await forward(event, port: listening)
+        }
+        let drainsLocally: Bool
+        if case .sqs = runtime.plan.queue { drainsLocally = false } else { drainsLocally = runtime.plan.events?.queue == nil }
+        return { invocation in
+            let answer = try await handler.handle(invocation)
+            // Jobs an upload queued in this process's own queue are worked off before the
+            // answer goes back: Lambda freezes the process between invocations.
+            if drainsLocally { await drain(runtime, until: invocation.deadline) }
+            return answer
+        }
+    }
+
+    /// Waits until the local queue is empty, or until shortly before `deadline`.
+    static func drain(_ runtime: Runtime, until deadline: Date) async {
+        while deadline.timeIntervalSinceNow > 3 {
+            guard let depth = try? await runtime.queue.depth(), depth > 0 else { return }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// The largest answer Lambda takes is 6 MB, after base64: about 4.4 MB of bytes.
+    static let maxAnswerBytes = 4_400_000
+
+    /// One API Gateway or Function URL request, sent to the REST API on the loopback port.
+    static func forward(_ event: HTTPEvent, port: Int) async throws -> [UInt8] {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(event.path)\(event.query.isEmpty ? "" : "?\(event.query)")")
+        request.method = .init(rawValue: event.method)
+        let hopByHop: Set<String> = ["host", "content-length", "connection", "transfer-encoding", "expect", "keep-alive", "upgrade"]
+        for (name, value) in event.headers where !hopByHop.contains(name) { request.headers.add(name: name, value: value) }
+        if !event.body.isEmpty { request.body = .bytes(event.body) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        var body = try await response.body.collect(upTo: 512 << 20)
+        let bytes = body.readBytes(length: body.readableBytes) ?? []
+        guard bytes.count <= maxAnswerBytes else {
+            let message =
+                #"{"error":"The answer is \#(bytes.count) bytes, over what Lambda can return (6 MB after base64). Fetch the file through a presigned link (s3.presignedLinks) instead."}"#
+            return event.response(status: 502, headers: [("Content-Type", "application/json")], body: Array(message.utf8))
+        }
+        return event.response(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: bytes)
+    }
+}
