@@ -24,12 +24,13 @@ def free_port():
 
 
 class Moto:
-    def __init__(self, signed=True):
+    def __init__(self, signed=True, environment=None):
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ)
         if signed:
             env["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
+        env.update(environment or {})
         binary = VENV_BIN / "moto_server"
         self.process = subprocess.Popen(
             [str(binary), "-H", "127.0.0.1", "-p", str(self.port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

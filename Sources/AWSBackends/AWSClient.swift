@@ -12,6 +12,8 @@ public struct AWSClient: Sendable {
     public let service: String
     let http: HTTPClient
     let signer: SigV4Signer
+    /// Where the signing credentials come from; temporary ones are refreshed there.
+    let credentials: CredentialsProvider
     /// Attempts for a request that fails with a 5xx, a throttle or a dropped connection.
     var maxAttempts = 4
     var timeout: TimeAmount = .seconds(60)
@@ -21,6 +23,7 @@ public struct AWSClient: Sendable {
         self.service = service
         self.http = http
         self.signer = SigV4Signer(credentials: environment.credentials, region: environment.region, service: service)
+        self.credentials = CredentialsProvider.shared(for: environment, http: http)
     }
 
     /// The service's base URL.
@@ -62,18 +65,20 @@ public struct AWSClient: Sendable {
 
     /// Sends a signed GET and hands back the response with its body unread, for streaming.
     public func stream(_ method: HTTPMethod, host: String? = nil, path: String, query: String = "") async throws -> HTTPClientResponse {
-        let (outgoing, _) = signedRequest(method, host: host, path: path, query: query, headers: [], body: [], payload: nil)
+        let (outgoing, _) = try await signedRequest(method, host: host, path: path, query: query, headers: [], body: [], payload: nil)
         return try await http.execute(outgoing, timeout: timeout)
     }
 
     func signedRequest(
         _ method: HTTPMethod, host: String?, path: String, query: String, headers: [(String, String)], body: [UInt8], payload: SigV4Signer.Payload?
-    ) -> (HTTPClientRequest, SigV4Signer.Request) {
+    ) async throws -> (HTTPClientRequest, SigV4Signer.Request) {
         let base = endpoint
         let hostHeader = host ?? Self.hostHeader(base)
         var request = SigV4Signer.Request(
             method: method.rawValue, path: path, query: query, headers: [("Host", hostHeader)] + headers.map { ($0.0, $0.1) })
         if !body.isEmpty || method == .PUT || method == .POST { request.headers.append(("Content-Length", String(body.count))) }
+        var signer = self.signer
+        signer.credentials = try await credentials.credentials()
         signer.sign(&request, payload: payload ?? .of(body))
         var outgoing = HTTPClientRequest(url: "\(base.scheme ?? "https")://\(hostHeader)\(path)\(query.isEmpty ? "" : "?" + query)")
         outgoing.method = method
@@ -85,7 +90,7 @@ public struct AWSClient: Sendable {
     func sendOnce(
         _ method: HTTPMethod, host: String?, path: String, query: String, headers: [(String, String)], body: [UInt8], payload: SigV4Signer.Payload?
     ) async throws -> Response {
-        let (outgoing, _) = signedRequest(method, host: host, path: path, query: query, headers: headers, body: body, payload: payload)
+        let (outgoing, _) = try await signedRequest(method, host: host, path: path, query: query, headers: headers, body: body, payload: payload)
         let response = try await http.execute(outgoing, timeout: timeout)
         var collected = try await response.body.collect(upTo: 512 * 1024 * 1024)
         return Response(

@@ -159,7 +159,10 @@ public struct S3Client: Sendable {
     public func presignedGetURL(bucket: String, key: String, expires: Int, date: Date = Date()) -> String {
         let (host, path) = address(bucket: bucket, key: key)
         let request = SigV4Signer.Request(method: "GET", path: path, headers: [("Host", host)])
-        let query = aws.signer.presign(request, expires: expires, date: date).query
+        // Presigning cannot wait for a fetch: it signs with the credentials fetched last.
+        var signer = aws.signer
+        if let latest = aws.credentials.latest { signer.credentials = latest }
+        let query = signer.presign(request, expires: expires, date: date).query
         return "\(aws.endpoint.scheme ?? "https")://\(host)\(path)?\(query)"
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// An access key, its secret, and the session token of temporary credentials.
-public struct AWSCredentials: Sendable, Equatable {
+public struct AWSCredentials: Sendable, Equatable, Hashable {
     public var accessKeyID: String
     public var secretAccessKey: String
     public var sessionToken: String?

@@ -67,6 +67,12 @@ public struct Backends: Sendable {
             throw ConfigurationError(error.description)
         }
         var preparation: [@Sendable () async throws -> Void] = []
+        if let aws {
+            // Credentials a role hands out are fetched once before anything serves, so a
+            // missing role or token is reported at start, with where it was looked for.
+            let provider = CredentialsProvider.shared(for: aws)
+            preparation.append { _ = try await provider.credentials() }
+        }
         var services: [any Service] = []
         var sqlite: SQLiteStore?
         func database() -> SQLiteStore {

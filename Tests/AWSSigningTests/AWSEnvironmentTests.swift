@@ -55,9 +55,42 @@ import Testing
         #expect(!environment.s3UsesPathStyle)
     }
 
+    /// The SDKs' order: keys in the environment, a web identity token, the profile, container
+    /// credentials, then the instance metadata service.
+    @Test func temporaryCredentialSourcesInTheSDKsOrder() throws {
+        let home = try home(credentials: Self.files.credentials, config: Self.files.config)
+        let web = ["AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/token", "AWS_ROLE_ARN": "arn:aws:iam::1:role/r", "AWS_ROLE_SESSION_NAME": "s"]
+        #expect(
+            try AWSEnvironment.load(environment: web, home: home).credentialSource
+                == .webIdentity(tokenFile: "/var/run/token", roleARN: "arn:aws:iam::1:role/r", sessionName: "s"))
+        let keys = ["AWS_ACCESS_KEY_ID": "K", "AWS_SECRET_ACCESS_KEY": "S"]
+        #expect(try AWSEnvironment.load(environment: web.merging(keys) { $1 }, home: home).credentials.accessKeyID == "K")
+        let empty = try self.home()
+        let container = ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "tok"]
+        #expect(
+            try AWSEnvironment.load(environment: container, home: empty).credentialSource
+                == .container(url: URL(string: "http://169.254.170.2/v2/credentials/abc")!, authorizationToken: "tok", authorizationTokenFile: nil))
+        let pod = ["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://169.254.170.23/v1/credentials", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/f"]
+        #expect(
+            try AWSEnvironment.load(environment: pod, home: empty).credentialSource
+                == .container(url: URL(string: "http://169.254.170.23/v1/credentials")!, authorizationToken: nil, authorizationTokenFile: "/f"))
+        #expect(
+            try AWSEnvironment.load(environment: [:], home: empty).credentialSource
+                == .instanceMetadata(endpoint: URL(string: "http://169.254.169.254")!))
+        #expect(
+            try AWSEnvironment.load(environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:9"], home: empty).credentialSource
+                == .instanceMetadata(endpoint: URL(string: "http://127.0.0.1:9")!))
+        #expect(
+            !String(describing: try AWSEnvironment.load(environment: container, home: empty).credentialSource).contains("tok"), "no token printed")
+    }
+
     @Test func mistakesSayWhatToDo() throws {
         let home = try home()
-        #expect(throws: AWSConfigurationError.self) { try AWSEnvironment.load(environment: [:], home: home) }
+        #expect(throws: AWSConfigurationError.self) { try AWSEnvironment.load(environment: ["AWS_EC2_METADATA_DISABLED": "true"], home: home) }
+        #expect(throws: AWSConfigurationError.self) { try AWSEnvironment.load(environment: ["AWS_WEB_IDENTITY_TOKEN_FILE": "/t"], home: home) }
+        #expect(throws: AWSConfigurationError.self) {
+            try AWSEnvironment.load(environment: ["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://203.0.113.5/creds"], home: home)
+        }
         #expect(throws: AWSConfigurationError.self) { try AWSEnvironment.load(environment: ["AWS_ACCESS_KEY_ID": "K"], home: home) }
         #expect(throws: AWSConfigurationError.self) { try AWSEnvironment.load(environment: ["AWS_PROFILE": "nope"], home: home) }
         do {

@@ -63,7 +63,12 @@ import Testing
     @Test func anAWSBackendWithoutCredentialsSaysWhatToSet() async throws {
         var configuration = DarkroomConfiguration()
         configuration.storage = "s3://photos/darkroom"
-        let nowhere = ["AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials", "AWS_CONFIG_FILE": "/nonexistent/config"]
+        // With no keys, profile, token or container agent, the instance metadata service is the
+        // last source; where it is turned off, the start says what to set.
+        let nowhere = [
+            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials", "AWS_CONFIG_FILE": "/nonexistent/config",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        ]
         let error = try #require(throws: ConfigurationError.self) {
             _ = try Runtime(configuration: configuration, environment: nowhere)
         }
