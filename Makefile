@@ -16,7 +16,7 @@ INPUT ?= $(CORPUS)/bench
 OUT ?= out
 RECIPE ?= default
 
-.PHONY: run process test e2e build release deps apt venv bench clean format lint
+.PHONY: run process test e2e build release deps apt venv bench clean format lint image image-test container-deps
 
 run: deps release
 	.build/release/darkroom serve --port $(PORT) --data $(DATA)
@@ -24,8 +24,9 @@ run: deps release
 process: deps release
 	.build/release/darkroom process $(INPUT) --recipe $(RECIPE) --out $(OUT)
 
-# The Swift suites, then the end-to-end suites (browser and AWS) in pytest against the built binary.
-test: deps venv
+# The container image first (the end-to-end suites start it), then the Swift suites, then the
+# end-to-end suites (browser, AWS, Lambda, the image) in pytest against the built binary.
+test: deps venv image
 	swift build --build-tests
 	swift test --skip-build --parallel --num-workers 2
 	$(PY) -m pytest e2e -q -rs
@@ -67,6 +68,38 @@ $(VENV)/.ready: bench/requirements.txt e2e/requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r bench/requirements.txt -r e2e/requirements.txt
 	touch $@
+
+# The container image, with podman, from the Dockerfile. Where no registry is reachable (these
+# machines) the base images it names are made locally first, and the toolchain and the Swift
+# package mirror are lent to the build (deploy/container/README.md).
+IMAGE ?= localhost/darkroom:latest
+SWIFT_ROOT := $(abspath $(SWIFT_BIN)/../..)
+PACKAGE_MIRROR := $(wildcard /opt/swift-packages)
+CONTAINER_PACKAGES := podman debootstrap runc uidmap
+
+image: container-deps
+	deploy/container/base-images.sh
+	podman build --isolation=chroot --format docker -v $(SWIFT_ROOT):/opt/swift:ro \
+	  $(if $(PACKAGE_MIRROR),-v $(PACKAGE_MIRROR):$(PACKAGE_MIRROR):ro) -t $(IMAGE) .
+	@podman image inspect --format 'darkroom image $(IMAGE): {{.Size}} bytes' $(IMAGE)
+
+# Starts the image, uploads a photo, sees it COMPLETED, stops it; and runs it as a Lambda function.
+image-test: venv image
+	$(PY) -m pytest e2e/test_image.py -q -rs
+
+# podman and what it runs with here; cargo for cargo-lambda's emulator when rustup's is absent.
+container-deps:
+	@missing=""; for p in $(CONTAINER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v cargo >/dev/null || [ -x "$$HOME/.cargo/bin/cargo" ] || missing="$$missing cargo"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq $$missing </dev/null; \
+	fi
+	@# Running containers here needs runc and lowered limits; an existing file is left alone.
+	@[ -f /etc/containers/containers.conf ] || { mkdir -p /etc/containers; \
+	  printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n[engine]\nruntime = "runc"\n' \
+	  > /etc/containers/containers.conf; }
 
 format:
 	swift format format --in-place --recursive Sources Tests Package.swift

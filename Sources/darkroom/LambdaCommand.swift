@@ -22,7 +22,7 @@ struct LambdaCommand: AsyncParsableCommand {
         abstract: "Run as an AWS Lambda function: S3, SNS, SQS, API Gateway and Function URL events.",
         discussion: """
             Reads AWS_LAMBDA_RUNTIME_API and the DARKROOM_* configuration (the same keys as `worker --events`: \
-            events.input, events.output, events.recipe, metadata, notify). The data folder defaults to /tmp/darkroom.
+            events.input, events.output, events.recipe, metadata, notify). The data folder is /tmp/darkroom unless DARKROOM_DATA names a writable one.
             """
     )
 
@@ -55,8 +55,10 @@ struct LambdaCommand: AsyncParsableCommand {
     /// Everything done once per process: the handler, or the reason it cannot be made.
     static func initialise(config: String?, environment: [String: String], logger: Logger) async throws -> LambdaLoop.Handler {
         var flags: [String: ConfigContent] = ["host": .string("127.0.0.1"), "port": .int(0)]
-        // Lambda's file system is read-only but for /tmp.
-        if environment["DARKROOM_DATA"] == nil { flags["data"] = .string("/tmp/darkroom") }
+        // Lambda's file system is read-only but for /tmp: a data folder that cannot be written
+        // (the image's /data, say) gives way to /tmp/darkroom.
+        let writable = environment["DARKROOM_DATA"].map { FileManager.default.isWritableFile(atPath: $0) } ?? false
+        if !writable { flags["data"] = .string("/tmp/darkroom") }
         let settings: DarkroomConfiguration
         do {
             settings = try await DarkroomConfiguration.load(flags: flags, file: config)
