@@ -106,20 +106,37 @@ public struct S3Client: Sendable {
         _ = try await aws.send(.DELETE, host: host, path: path, accepting: [404])
     }
 
-    /// Every key under `prefix`, following continuation tokens.
-    public func listKeys(bucket: String, prefix: String) async throws -> [String] {
+    /// One object of a listing.
+    public struct ListedObject: Sendable, Equatable {
+        public var key: String
+        public var eTag: String
+        public var size: Int
+    }
+
+    /// Every object under `prefix`, following continuation tokens.
+    public func listObjects(bucket: String, prefix: String) async throws -> [ListedObject] {
         let (host, path) = address(bucket: bucket)
-        var keys: [String] = []
+        var objects: [ListedObject] = []
         var token: String?
         repeat {
             var items = [("list-type", "2"), ("prefix", prefix)]
             if let token { items.append(("continuation-token", token)) }
             let response = try await aws.send(.GET, host: host, path: path, query: SigV4Encoding.queryString(items))
             let text = response.text
-            keys += XMLText.blocks("Contents", in: text).compactMap { XMLText.first("Key", in: $0) }
+            objects += XMLText.blocks("Contents", in: text).compactMap { block in
+                guard let key = XMLText.first("Key", in: block) else { return nil }
+                return ListedObject(
+                    key: key, eTag: (XMLText.first("ETag", in: block) ?? "").replacingOccurrences(of: "\"", with: ""),
+                    size: XMLText.first("Size", in: block).flatMap(Int.init) ?? 0)
+            }
             token = XMLText.first("IsTruncated", in: text) == "true" ? XMLText.first("NextContinuationToken", in: text) : nil
         } while token != nil
-        return keys
+        return objects
+    }
+
+    /// Every key under `prefix`.
+    public func listKeys(bucket: String, prefix: String) async throws -> [String] {
+        try await listObjects(bucket: bucket, prefix: prefix).map(\.key)
     }
 
     /// A multipart upload: parts of `partSize` bytes (at least 5 MiB but the last), completed in

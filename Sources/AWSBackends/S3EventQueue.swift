@@ -74,7 +74,7 @@ public struct S3EventQueue: JobQueue {
                 throw error
             }
             switch outcome {
-            case .job(let job):
+            case .job(let job), .existing(let job):
                 logger.info("ingested from S3", metadata: ["image": "\(job.imageID)", "source": "s3://\(event.bucket)/\(event.key)"])
                 return Lease(job: job, token: message.receiptHandle, attempts: message.receiveCount)
             case .ignored(let reason):

@@ -142,6 +142,27 @@ public struct Runtime: Sendable {
         }
     }
 
+    /// Runs `body` with the backends' services running and the backends prepared, then stops
+    /// the services: for commands that use the stores and end (`ingest`). A failure to prepare
+    /// is a `PrepareError`.
+    public func withBackends<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            for service in backends.services {
+                group.addTask {
+                    try await service.run()
+                    return nil
+                }
+            }
+            defer { group.cancelAll() }
+            do {
+                try await prepare()
+            } catch {
+                throw PrepareError(cause: error)
+            }
+            return try await body()
+        }
+    }
+
     /// The second phase: the data folder, then the backends' migrations and checks. Run it
     /// once, before anything serves; the backends' services must be running (`run` sees to it).
     public func prepare() async throws {

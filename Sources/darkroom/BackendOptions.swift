@@ -35,8 +35,12 @@ extension Runtime {
     /// Runs `body`; backends that cannot be made ready (unreachable, refused, an unknown
     /// schema) are a usage error too, exit code 2, with the cause.
     static func mappingPrepareErrors(_ body: () async throws -> Void) async throws {
+        try await mappingPrepareErrorsReturning(body)
+    }
+
+    static func mappingPrepareErrorsReturning<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            try await body()
+            return try await body()
         } catch let error as PrepareError {
             throw ValidationError(error.description)
         }

@@ -153,7 +153,7 @@ public struct LambdaEventHandler: Sendable {
             return .ignored
         case .busy:
             return .retry
-        case .job(let job):
+        case .job(let job), .existing(let job):
             logger.info("ingested from S3", metadata: ["image": "\(job.imageID)", "source": "\(source)"])
             return await run(job, receiveCount: receiveCount, deadline: deadline)
         }

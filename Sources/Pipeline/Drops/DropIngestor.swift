@@ -65,8 +65,11 @@ struct AlreadyUnderWay: Error {
 /// so a record never waits for a job that was lost.
 public struct DropIngestor: Sendable {
     public enum Outcome: Sendable, Equatable {
-        /// Process this job; its record exists.
+        /// Process this job; its record was just made.
         case job(Job)
+        /// The object was taken in before (a repeated notification, a second backfill): its
+        /// record exists, maybe finished, maybe still waiting for this job.
+        case existing(Job)
         /// Nothing to do; the reason is for the log.
         case ignored(String)
         /// Another worker is ingesting the same object: look again shortly.
@@ -106,7 +109,7 @@ public struct DropIngestor: Sendable {
         case .completed(let ids):
             // Seen before: the worker skips it if it is done, or finishes it if a crash interrupted it.
             guard let id = ids.first, let record = try await metadata.record(id: id) else { return .ignored("a duplicate of a deleted image") }
-            return .job(Job(imageID: id, recipe: record.recipe, generation: record.generation))
+            return .existing(Job(imageID: id, recipe: record.recipe, generation: record.generation))
         case .claimed:
             do {
                 guard let record = try await take(drop) else {
