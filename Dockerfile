@@ -16,6 +16,8 @@ RUN swift build -c release --product darkroom --static-swift-stdlib \
     && mkdir -p /out \
     && cp "$(swift build -c release --show-bin-path)/darkroom" /out/ \
     && cp -R "$(swift build -c release --show-bin-path)/Darkroom_Server.resources" /out/
+# Debug information off, symbols kept: crash reports still name their functions.
+RUN strip --strip-debug /out/darkroom
 
 # Run: Debian 12 with libvips and fonts (for watermarks), as a user without privileges.
 FROM debian:bookworm-slim

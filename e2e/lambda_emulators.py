@@ -103,6 +103,7 @@ class FaultyRuntime:
         self.next_calls = 0
         self.failures_left = 0
         self.next_delay = 0.0
+        self.first_next_at = None
         self.lock = threading.Condition()
         owner = self
 
@@ -115,6 +116,7 @@ class FaultyRuntime:
                     return self.reply(404, b"{}")
                 with owner.lock:
                     owner.next_calls += 1
+                    owner.first_next_at = owner.first_next_at or time.time()
                     if owner.failures_left > 0:
                         owner.failures_left -= 1
                         return self.reply(500, b'{"errorMessage":"injected"}')
@@ -127,6 +129,9 @@ class FaultyRuntime:
                         if getattr(owner, "closed", False):
                             return self.reply(500, b"{}")
                 body = json.dumps(event).encode()
+                return self.hand_out(request_id, deadline_ms, body)
+
+            def hand_out(self, request_id, deadline_ms, body):
                 self.send_response(200)
                 self.send_header("Lambda-Runtime-Aws-Request-Id", request_id)
                 self.send_header("Lambda-Runtime-Deadline-Ms", str(deadline_ms))
@@ -151,10 +156,13 @@ class FaultyRuntime:
                 self.reply(202, b'{"status":"OK"}')
 
             def reply(self, status, body):
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the function went away while its long poll waited
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

@@ -4,6 +4,7 @@ With INITIAL_NO_AUTH_ACTION_COUNT=3, moto lets three unsigned actions through: t
 IAM user, its access key and an allow-all policy. Every request after that must be signed with
 that key, so a signing bug in Darkroom fails the test instead of passing unnoticed."""
 
+import json
 import os
 import socket
 import subprocess
@@ -86,3 +87,15 @@ class Moto:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
+
+
+def drain_inbox(sqs, url, received):
+    """Every SNS envelope an SQS queue subscribed to a topic has received so far, appended to
+    `received` (the messages are deleted as they are read)."""
+    while True:
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        if not batch:
+            return list(received)
+        for message in batch:
+            received.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])

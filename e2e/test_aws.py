@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from darkroom_process import BINARY, DarkroomProcess, run
-from moto_server import Moto
+from moto_server import Moto, drain_inbox
 
 
 @pytest.fixture(scope="module")
@@ -97,13 +97,7 @@ class Pipeline:
 
     def notifications(self):
         """Every SNS message the subscribed queue has received so far."""
-        while True:
-            batch = self.sqs.receive_message(QueueUrl=self.inbox, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-            if not batch:
-                return list(self.received)
-            for message in batch:
-                self.received.append(json.loads(message["Body"]))
-                self.sqs.delete_message(QueueUrl=self.inbox, ReceiptHandle=message["ReceiptHandle"])
+        return drain_inbox(self.sqs, self.inbox, self.received)
 
     def queue_is_drained(self):
         attributes = self.sqs.get_queue_attributes(

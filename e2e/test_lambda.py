@@ -15,7 +15,7 @@ from PIL import Image
 
 from darkroom_process import DarkroomProcess
 from lambda_emulators import CargoLambda, FaultyRuntime, cargo
-from moto_server import Moto
+from moto_server import Moto, drain_inbox
 
 needs_cargo = pytest.mark.skipif(cargo() is None, reason="cargo is missing (make test installs Debian's cargo when rustup's is absent)")
 
@@ -72,13 +72,8 @@ class Stack:
         return [item for item in table.scan()["Items"] if not item["id"].startswith("idempotency#")]
 
     def notifications(self):
-        while True:
-            batch = self.sqs.receive_message(QueueUrl=self.inbox, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-            if not batch:
-                return list(self.received)
-            for message in batch:
-                self.received.append(json.loads(json.loads(message["Body"])["Message"]))
-                self.sqs.delete_message(QueueUrl=self.inbox, ReceiptHandle=message["ReceiptHandle"])
+        """The bodies of every SNS message so far."""
+        return [json.loads(envelope["Message"]) for envelope in drain_inbox(self.sqs, self.inbox, self.received)]
 
     def keys(self, prefix):
         return sorted(item["Key"] for item in self.s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix).get("Contents", []))

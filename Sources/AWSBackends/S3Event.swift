@@ -1,5 +1,6 @@
 import AWSSigning
 import Foundation
+import Pipeline
 
 /// One S3 notification, read from an SQS message body: direct from S3, or wrapped in an SNS
 /// envelope (`{"Type": "Notification", "Message": "<the S3 event as a string>"}`).
@@ -52,6 +53,11 @@ public struct S3ObjectEvent: Equatable, Sendable {
     }
 
     public var isObjectCreated: Bool { eventName.hasPrefix("ObjectCreated") }
+
+    /// The drop this record announces, for `DropIngestor`; the ETag names its version.
+    public var drop: DroppedObject {
+        DroppedObject(bucket: bucket, key: key, version: eTag, isCreation: isObjectCreated)
+    }
 
     /// The record as a one-record event, for splitting a message that carries several.
     public var asEventJSON: String {

@@ -63,8 +63,7 @@ public struct S3EventQueue: JobQueue {
             guard let event = records.first else { return try await drop(message, reason: "no records") }
             let outcome: DropIngestor.Outcome
             do {
-                outcome = try await drops.ingest(
-                    DroppedObject(bucket: event.bucket, key: event.key, version: event.eTag, isCreation: event.isObjectCreated))
+                outcome = try await drops.ingest(event.drop)
             } catch {
                 // Storage or the database failed: the event comes back after a short delay, and the
                 // queue's redrive policy counts the attempt.

@@ -21,6 +21,18 @@ struct BackendOptions: ParsableArguments {
     }
 }
 
+extension DarkroomConfiguration {
+    /// A command's configuration: flags over `DARKROOM_*` over the file over defaults. A
+    /// mistake is a usage error (exit code 2) that names the key.
+    static func forCommand(flags: [String: ConfigContent], file: String?) async throws -> DarkroomConfiguration {
+        do {
+            return try await load(flags: flags, file: file)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
 extension Runtime {
     /// Builds the runtime (no I/O); a configuration mistake found on the way (a bad URL,
     /// missing AWS credentials, an unknown recipe) becomes a usage error, exit code 2.

@@ -38,12 +38,7 @@ struct IngestCommand: AsyncParsableCommand {
         if let data { flags["data"] = .string(data) }
         if let recipes { flags["recipes"] = .string(recipes) }
         backends.add(to: &flags)
-        let settings: DarkroomConfiguration
-        do {
-            settings = try await DarkroomConfiguration.load(flags: flags, file: config)
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
-        }
+        let settings = try await DarkroomConfiguration.forCommand(flags: flags, file: config)
         LoggingSystem.bootstrap(JSONLogHandler.init)
         let logger = Logger(label: "darkroom-ingest")
         let runtime = try Runtime.checked(configuration: settings, logger: logger)

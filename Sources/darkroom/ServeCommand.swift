@@ -36,12 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let workers { flags["workers.count"] = .int(workers) }
         if noWorkers { flags["workers.enabled"] = .bool(false) }
         backends.add(to: &flags)
-        let settings: DarkroomConfiguration
-        do {
-            settings = try await DarkroomConfiguration.load(flags: flags, file: config)
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
-        }
+        let settings = try await DarkroomConfiguration.forCommand(flags: flags, file: config)
         guard ["json", "text"].contains(logFormat) else { throw ValidationError("--log-format must be json or text") }
         if logFormat == "json" { LoggingSystem.bootstrap(JSONLogHandler.init) }
         var logger = Logger(label: "darkroom")

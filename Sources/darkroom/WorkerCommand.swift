@@ -38,12 +38,7 @@ struct WorkerCommand: AsyncParsableCommand {
         if let input { flags["events.input"] = .string(input) }
         if let output { flags["events.output"] = .string(output) }
         if let recipe { flags["events.recipe"] = .string(recipe) }
-        let settings: DarkroomConfiguration
-        do {
-            settings = try await DarkroomConfiguration.load(flags: flags, file: config)
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
-        }
+        let settings = try await DarkroomConfiguration.forCommand(flags: flags, file: config)
         LoggingSystem.bootstrap(JSONLogHandler.init)
         let logger = Logger(label: "darkroom-worker")
         VipsLog.route { [logger] message in logger.debug("libvips", metadata: ["message": "\(message)"]) }

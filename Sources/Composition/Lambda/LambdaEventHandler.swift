@@ -141,8 +141,7 @@ public struct LambdaEventHandler: Sendable {
         let source = "s3://\(event.bucket)/\(event.key)"
         let outcome: DropIngestor.Outcome
         do {
-            outcome = try await drops.ingest(
-                DroppedObject(bucket: event.bucket, key: event.key, version: event.eTag, isCreation: event.isObjectCreated))
+            outcome = try await drops.ingest(event.drop)
         } catch {
             logger.warning("an S3 object could not be taken in; it will be retried", metadata: ["source": "\(source)", "error": "\(error)"])
             return .retry
