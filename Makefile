@@ -48,6 +48,7 @@ bench: deps venv release
 	$(PY) bench/bench_scale_out.py --darkroom .build/release/darkroom --photos $(CORPUS)/bench
 	DARKROOM_BINARY=.build/release/darkroom $(PY) bench/bench_aws.py --photos $(CORPUS)/bench
 	$(PY) bench/bench_transform.py --darkroom .build/release/darkroom --photos $(CORPUS)/bench
+	$(PY) bench/bench_lambda.py --darkroom .build/release/darkroom --photos $(CORPUS)/bench
 
 deps: apt
 

@@ -13,7 +13,6 @@ import Testing
         let calls = Mutex(0)
         let lifetime: TimeInterval
         let base: Date
-        let gate: Mutex<CheckedContinuation<Void, Never>?> = Mutex(nil)
 
         init(lifetime: TimeInterval, base: Date) {
             self.lifetime = lifetime
@@ -28,7 +27,8 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
             return ExpiringCredentials(
                 credentials: AWSCredentials(accessKeyID: "KEY\(n)", secretAccessKey: "s", sessionToken: "t"),
-                expiration: base.addingTimeInterval(lifetime))
+                // Each set lasts an hour longer than the one before, as a renewal does.
+                expiration: base.addingTimeInterval(lifetime + 3600 * Double(n - 1)))
         }
     }
 
@@ -53,8 +53,10 @@ import Testing
         let later = now.addingTimeInterval(360)
         for _ in 0..<20 { #expect(try await provider.credentials(now: later).accessKeyID == "KEY1") }
         #expect(provider.fetches == 2, "one background refresh, however many requests")
-        try await Task.sleep(for: .milliseconds(200))
+        // The refresh lands when it lands; until then the old ones keep serving.
+        while provider.latest?.accessKeyID != "KEY2" { try await Task.sleep(for: .milliseconds(10)) }
         #expect(try await provider.credentials(now: later).accessKeyID == "KEY2")
+        #expect(provider.fetches == 2)
     }
 
     @Test func expiredCredentialsAreNeverUsed() async throws {
