@@ -76,6 +76,11 @@ public struct LambdaEventHandler: Sendable {
 
     /// Direct S3 (or SNS) records: a summary, or an error that makes Lambda deliver it again.
     func s3(_ events: [S3ObjectEvent], deadline: Date) async throws -> [UInt8] {
+        if runtime.backends.drops == nil, !events.isEmpty {
+            throw LambdaFunctionError(
+                type: "Runtime.ConfigurationError",
+                message: "S3 events need DARKROOM_EVENTS_INPUT and DARKROOM_EVENTS_OUTPUT (s3://bucket/prefix) on the function.")
+        }
         var outcomes: [Outcome] = []
         for event in events { outcomes.append(await process(event, receiveCount: nil, deadline: deadline)) }
         let retries = outcomes.filter { $0 == .retry }.count
@@ -137,7 +142,12 @@ public struct LambdaEventHandler: Sendable {
 
     /// One S3 record, through the same intake as `worker --events`.
     func process(_ event: S3ObjectEvent, receiveCount: Int?, deadline: Date) async -> Outcome {
-        guard let drops = runtime.backends.drops else { return .ignored }
+        guard let drops = runtime.backends.drops else {
+            logger.error(
+                "an S3 event came, but no input is configured: set DARKROOM_EVENTS_INPUT and DARKROOM_EVENTS_OUTPUT (s3://bucket/prefix)",
+                metadata: ["source": "s3://\(event.bucket)/\(event.key)"])
+            return .retry
+        }
         let source = "s3://\(event.bucket)/\(event.key)"
         let outcome: DropIngestor.Outcome
         do {
