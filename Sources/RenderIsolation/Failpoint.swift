@@ -7,8 +7,9 @@ import Imaging
 /// `DARKROOM_FAILPOINT` holds one rule:
 /// - `render-abort:recipe=NAME`: a render child calls `abort()` when asked to run recipe `NAME`;
 /// - `render-abort:width=N`: a render child calls `abort()` on a source `N` pixels wide;
-/// - `render-stall:recipe=NAME`: a render child hangs for ten minutes on recipe `NAME`, as a
-///   render far too slow for its deadline would.
+/// - `render-stall:recipe=NAME`: a render child hangs on recipe `NAME`, as a render far too
+///   slow for its deadline would, until its parent is gone (then it exits: no test leaves it
+///   behind).
 ///
 /// The variable is read once, when a render child starts; nothing else reads it. Never set it
 /// in production.
@@ -30,7 +31,10 @@ struct Failpoint: Sendable {
     /// Aborts the process when the rule matches this request.
     func check(recipe: String, source: [UInt8], limits: Limits) {
         if let name = self.recipe, name == recipe {
-            if stalls { sleep(600) } else { abort() }
+            guard stalls else { abort() }
+            let parent = getppid()
+            while getppid() == parent { usleep(100_000) }
+            exit(0)
         }
         if let width, (try? ImageSource.open(source, limits: limits).header.width) == width { abort() }
     }
