@@ -3,7 +3,7 @@ import Foundation
 import Logging
 
 /// The function's main loop: initialise once, then take events from `/next` and post each
-/// answer, for ever.
+/// answer, for ever; `afterAnswer` may finish work the answer did not wait for.
 ///
 /// - An initialisation that throws is posted to `/init/error` and rethrown: the process exits,
 ///   as Lambda expects, and Lambda reports the cause.
@@ -15,12 +15,18 @@ import Logging
 public enum LambdaLoop {
     public typealias Handler = @Sendable (LambdaInvocation) async throws -> [UInt8]
 
+    /// Work done after an answer is posted and before the next `/next`: Lambda keeps the
+    /// process running until then, and freezes it after.
+    public typealias AfterAnswer = @Sendable (LambdaInvocation) async -> Void
+
     public static func run(
-        client: RuntimeAPIClient, margin: Duration = .milliseconds(500), logger: Logger, initialize: () async throws -> Handler
+        client: RuntimeAPIClient, margin: Duration = .milliseconds(500), logger: Logger,
+        initialize: () async throws -> (Handler, AfterAnswer?)
     ) async throws {
         let handler: Handler
+        let afterAnswer: AfterAnswer?
         do {
-            handler = try await initialize()
+            (handler, afterAnswer) = try await initialize()
         } catch {
             let reported = (error as? LambdaFunctionError) ?? LambdaFunctionError(type: "Runtime.InitError", message: String(describing: error))
             logger.error("the function could not start", metadata: ["error": "\(reported)"])
@@ -30,6 +36,7 @@ public enum LambdaLoop {
         while !Task.isCancelled {
             let invocation = try await client.next()
             try await answer(invocation, client: client, margin: margin, logger: logger, handler: handler)
+            await afterAnswer?(invocation)
         }
     }
 

@@ -53,7 +53,9 @@ struct LambdaCommand: AsyncParsableCommand {
     }
 
     /// Everything done once per process: the handler, or the reason it cannot be made.
-    static func initialise(config: String?, environment: [String: String], logger: Logger) async throws -> LambdaLoop.Handler {
+    static func initialise(config: String?, environment: [String: String], logger: Logger) async throws -> (
+        LambdaLoop.Handler, LambdaLoop.AfterAnswer?
+    ) {
         var flags: [String: ConfigContent] = ["host": .string("127.0.0.1"), "port": .int(0)]
         // Lambda's file system is read-only but for /tmp: a data folder that cannot be written
         // (the image's /data, say) gives way to /tmp/darkroom.
@@ -108,13 +110,15 @@ struct LambdaCommand: AsyncParsableCommand {
         }
         let drainsLocally: Bool
         if case .sqs = runtime.plan.queue { drainsLocally = false } else { drainsLocally = runtime.plan.events?.queue == nil }
-        return { invocation in
-            let answer = try await handler.handle(invocation)
-            // Jobs an upload queued in this process's own queue are worked off before the
-            // answer goes back: Lambda freezes the process between invocations.
-            if drainsLocally { await drain(runtime, until: invocation.deadline) }
-            return answer
+        // Jobs an upload queued in this process's own queue are worked off after its answer
+        // is posted and before the next event is asked for: Lambda freezes the process between
+        // invocations, never while it works.
+        var afterAnswer: LambdaLoop.AfterAnswer?
+        if drainsLocally {
+            afterAnswer = { @Sendable invocation in await drain(runtime, until: invocation.deadline) }
         }
+        let handle: LambdaLoop.Handler = { @Sendable invocation in try await handler.handle(invocation) }
+        return (handle, afterAnswer)
     }
 
     /// Waits until the local queue is empty, or until shortly before `deadline`.
