@@ -290,3 +290,37 @@ def test_5xx_from_the_runtime_api_is_retried_and_a_deadline_is_kept(faulty, moto
         assert process.process.poll() is None, "the function lives on for the next event"
     finally:
         process.stop()
+
+
+def test_an_upload_through_the_function_url_is_queued_on_sqs_and_run_by_the_queues_trigger(faulty, moto, tmp_path):
+    """The template's shape: `queue.url` names the events queue, so an upload through the
+    function's URL is answered at once and its job waits in SQS; the queue's trigger then hands
+    the job message to the function, which tells it from an S3 event."""
+    stack = Stack(moto, tmp_path)
+    name = unique("jobs")
+    queue = stack.sqs.create_queue(QueueName=name)["QueueUrl"]
+    process = DarkroomProcess(["lambda"], environment=stack.environment(faulty.runtime_api) | {"DARKROOM_QUEUE_URL": f"sqs://{name}"},
+                              log_path=tmp_path / "function.log")
+    try:
+        process.wait_for_log("Darkroom Lambda function ready", timeout=60)
+        upload = {
+            "version": "2.0", "rawPath": "/api/images", "rawQueryString": "", "isBase64Encoded": True,
+            "headers": {"content-type": "image/jpeg", "x-filename": "through-the-url.jpg"},
+            "requestContext": {"http": {"method": "POST", "path": "/api/images"}},
+            "body": base64.b64encode(photo(seed=12)).decode(),
+        }
+        request_id, _ = faulty.send(upload)
+        kind, _, body = faulty.outcome(request_id)
+        reply = json.loads(body)
+        assert kind == "response" and reply["statusCode"] == 202, reply
+        image_id = json.loads(reply["body"])["id"]
+        [message] = stack.sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"]
+        batch = {"Records": [{"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"], "body": message["Body"],
+                              "eventSource": "aws:sqs", "attributes": {"ApproximateReceiveCount": "1"}}]}
+        request_id, _ = faulty.send(batch)
+        kind, _, body = faulty.outcome(request_id, timeout=120)
+        assert kind == "response" and json.loads(body) == {"batchItemFailures": []}, body
+        [item] = [item for item in stack.images() if item["id"] == image_id]
+        assert item["status"] == "COMPLETED" and len(item["variants"]) == 3
+    finally:
+        process.stop()

@@ -27,9 +27,11 @@ public struct S3EventQueue: JobQueue {
         var darkroomJob: Job
     }
 
-    /// The job in a message Darkroom sent itself, or nil for anything else (an S3 event).
+    /// The job in a message Darkroom sent itself (this queue's `{"darkroomJob": …}`, or the
+    /// bare job `SQSJobQueue` sends), or nil for anything else (an S3 event).
     public static func job(inMessage body: String) -> Job? {
-        (try? JSONDecoder().decode(JobMessage.self, from: Data(body.utf8)))?.darkroomJob
+        let data = Data(body.utf8)
+        return (try? JSONDecoder().decode(JobMessage.self, from: data))?.darkroomJob ?? (try? JSONDecoder().decode(Job.self, from: data))
     }
 
     public func enqueue(_ job: Job) async throws {

@@ -61,14 +61,15 @@ struct LambdaCommand: AsyncParsableCommand {
         // (the image's /data, say) gives way to /tmp/darkroom.
         let writable = environment["DARKROOM_DATA"].map { FileManager.default.isWritableFile(atPath: $0) } ?? false
         if !writable { flags["data"] = .string("/tmp/darkroom") }
-        let settings: DarkroomConfiguration
-        do {
-            settings = try await DarkroomConfiguration.load(flags: flags, file: config)
-        } catch let error as ConfigurationError {
-            throw LambdaFunctionError(type: "Runtime.ConfigurationError", message: error.description)
-        }
+        var settings: DarkroomConfiguration
         let runtime: Runtime
         do {
+            settings = try await DarkroomConfiguration.load(flags: flags, file: config)
+            // With an SQS queue, the queue's trigger hands its jobs to the function: no worker
+            // in the process may take them from SQS behind Lambda's back.
+            let plan = try BackendPlan(settings)
+            if case .sqs = plan.queue { settings.runWorkers = false }
+            if plan.events?.queue != nil { settings.runWorkers = false }
             runtime = try Runtime(configuration: settings, logger: logger)
         } catch let error as ConfigurationError {
             throw LambdaFunctionError(type: "Runtime.ConfigurationError", message: error.description)
