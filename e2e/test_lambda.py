@@ -324,3 +324,21 @@ def test_an_upload_through_the_function_url_is_queued_on_sqs_and_run_by_the_queu
         assert item["status"] == "COMPLETED" and len(item["variants"]) == 3
     finally:
         process.stop()
+
+
+def test_events_that_are_not_objects_are_invocation_errors_and_the_function_goes_on(faulty, moto, tmp_path):
+    stack = Stack(moto, tmp_path)
+    process = DarkroomProcess(["lambda"], environment=stack.environment(faulty.runtime_api), log_path=tmp_path / "function.log")
+    try:
+        process.wait_for_log("Darkroom Lambda function ready", timeout=60)
+        for event in ("just a string", [1, 2, 3], {"Records": "not a list"}, {"Records": [{"eventSource": "aws:kinesis"}]}):
+            request_id, _ = faulty.send(event)
+            kind, _, error = faulty.outcome(request_id)
+            assert kind == "error" and error["errorType"] == "InvalidEvent", (event, error)
+        event = stack.put("incoming/after-junk.jpg", photo(seed=13))
+        request_id, _ = faulty.send(event)
+        kind, _, body = faulty.outcome(request_id, timeout=120)
+        assert kind == "response" and json.loads(body)["completed"] == 1
+        assert process.process.poll() is None
+    finally:
+        process.stop()

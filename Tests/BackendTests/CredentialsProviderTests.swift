@@ -83,3 +83,16 @@ import Testing
         #expect(try await provider.credentials().accessKeyID == "OK")
     }
 }
+
+/// What the container agent or IMDS may answer besides credentials.
+@Suite struct CredentialAnswerTests {
+    @Test func answersWithoutKeysAreRefusedNamingTheSource() throws {
+        for body in ["not json", #"{"AccessKeyId":"A"}"#, #"{"Code":"Failure","AccessKeyId":"A","SecretAccessKey":"S"}"#, "[]", ""] {
+            let error = try #require(throws: CredentialsError.self) { try CredentialSources.json(body, from: "the agent") }
+            #expect(error.description.contains("the agent"))
+        }
+        let good = try CredentialSources.json(
+            #"{"AccessKeyId":"A","SecretAccessKey":"S","Token":"T","Expiration":"2026-12-02T10:00:00Z"}"#, from: "the agent")
+        #expect(good.credentials == AWSCredentials(accessKeyID: "A", secretAccessKey: "S", sessionToken: "T") && good.expiration != nil)
+    }
+}
