@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 import Pipeline
 
@@ -62,23 +63,10 @@ public struct Backfill: Sendable {
         -> [Outcome: Int]
     {
         var counts: [Outcome: Int] = [:]
-        await withTaskGroup(of: (DroppedObject, Outcome, String?).self) { group in
-            var next = 0
-            func start() {
-                guard next < objects.count else { return }
-                let object = objects[next]
-                next += 1
-                group.addTask {
-                    let (outcome, reason) = await ingest(object)
-                    return (object, outcome, reason)
-                }
-            }
-            for _ in 0..<max(1, concurrency) { start() }
-            while let (object, outcome, reason) = await group.next() {
-                counts[outcome, default: 0] += 1
-                progress(object, outcome, reason)
-                start()
-            }
+        let work: @Sendable (DroppedObject) async -> (Outcome, String?) = { await ingest($0) }
+        await concurrently(objects, width: concurrency, work) { object, result in
+            counts[result.0, default: 0] += 1
+            progress(object, result.0, result.1)
         }
         return counts
     }

@@ -106,19 +106,11 @@ public struct LambdaEventHandler: Sendable {
         let width = max(1, runtime.configuration.workerCount)
         var failures: [String] = []
         // Up to `workers.count` messages at once, as many as the workers of `serve` would take.
-        await withTaskGroup(of: (String, [Outcome]).self) { group in
-            var next = 0
-            func start() {
-                guard next < messages.count else { return }
-                let message = messages[next]
-                next += 1
-                group.addTask { (message.id, await self.process(message: message.body, receiveCount: message.receiveCount, deadline: deadline)) }
-            }
-            for _ in 0..<width { start() }
-            while let (id, outcomes) = await group.next() {
-                if outcomes.contains(.retry) { failures.append(id) }
-                start()
-            }
+        let work: @Sendable (Message) async -> [Outcome] = {
+            await self.process(message: $0.body, receiveCount: $0.receiveCount, deadline: deadline)
+        }
+        await concurrently(messages, width: width, work) { message, outcomes in
+            if outcomes.contains(.retry) { failures.append(message.id) }
         }
         let answer: [String: Any] = ["batchItemFailures": failures.sorted().map { ["itemIdentifier": $0] }]
         return Array((try? JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys])) ?? Data())
