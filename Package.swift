@@ -55,8 +55,19 @@ let package = Package(
         // On-the-fly URL dialects (imgproxy's, thumbor's): parsing and signatures into a
         // TransformSpec. No I/O, no HTTP.
         .target(name: "URLDialects", dependencies: ["Pipeline", "Imaging", .product(name: "Crypto", package: "swift-crypto")]),
+        // CenterFace (an ONNX CNN) on OpenCV's DNN module, behind a small extern "C" surface.
+        // Debian's libopencv-dnn-dev ships no pkg-config file, so its paths are named here.
+        .target(
+            name: "CFaceDetect",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4", "-std=c++17", "-O2"])],
+            linkerSettings: [.linkedLibrary("opencv_dnn"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core")]
+        ),
+        // The face detector as a Pipeline `FaceDetector`: the model found, loaded and run.
+        .target(name: "FaceDetection", dependencies: ["CFaceDetect", "Pipeline", "Imaging"]),
         // Image work in supervised child processes, so a libvips abort costs one image.
-        .target(name: "RenderIsolation", dependencies: ["Pipeline", "Imaging", "BlockingWork", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "RenderIsolation",
+            dependencies: ["Pipeline", "Imaging", "BlockingWork", "FaceDetection", .product(name: "Logging", package: "swift-log")]),
         // Blobs as local files.
         .target(name: "FileStorage", dependencies: ["Pipeline", "BlockingWork"]),
         // SQLite through its C library: the embedded metadata store and job queue.
@@ -106,7 +117,7 @@ let package = Package(
             name: "Composition",
             dependencies: [
                 "Pipeline", "Imaging", "BlockingWork", "FileStorage", "SQLiteBackend", "PostgresBackend", "Webhooks", "AWSBackends", "AWSSigning",
-                "RenderIsolation", "URLDialects", "LambdaRuntime", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "RenderIsolation", "FaceDetection", "URLDialects", "LambdaRuntime", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -140,7 +151,7 @@ let package = Package(
             name: "darkroom",
             dependencies: [
                 "Pipeline", "Imaging", "Composition", "Server", "AWSBackends", "AWSSigning", "RenderIsolation", "SQLiteBackend", "LoadGen",
-                "PostgresBackend", "LambdaRuntime",
+                "PostgresBackend", "LambdaRuntime", "FaceDetection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -154,6 +165,7 @@ let package = Package(
         .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImagingFixtures", "CVips", "CLibVips"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "ImagingFixtures"]),
+        .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "Pipeline", "Imaging", "ImagingFixtures"]),
         .testTarget(name: "DarkroomTests", dependencies: ["Pipeline", "Imaging", "darkroom"]),
         .testTarget(
             name: "BackendTests",

@@ -116,6 +116,7 @@ VipsImage *dr_composite_over(VipsImage *base, VipsImage *overlay, int x, int y) 
     WRAP(vips_composite2(base, overlay, &out, VIPS_BLEND_MODE_OVER, "x", x, "y", y, NULL));
 }
 VipsImage *dr_copy_interpretation(VipsImage *in, VipsInterpretation s) { WRAP(vips_copy(in, &out, "interpretation", s, NULL)); }
+VipsImage *dr_insert(VipsImage *main, VipsImage *sub, int x, int y) { WRAP(vips_insert(main, sub, &out, x, y, NULL)); }
 
 int dr_jpegsave(VipsImage *in, int q, int progressive, int strip, void **buf, size_t *len) {
     return vips_jpegsave_buffer(in, buf, len, "Q", q, "interlace", progressive, "strip", strip, NULL);

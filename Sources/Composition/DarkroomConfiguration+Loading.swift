@@ -19,7 +19,7 @@ extension DarkroomConfiguration {
         "transform.imgproxy.prefix", "transform.imgproxy.keys", "transform.imgproxy.salts", "transform.imgproxy.signatureSize",
         "transform.imgproxy.presets", "transform.thumbor.prefix", "transform.thumbor.securityKey", "transform.watermark",
         "transform.autoFormats", "transform.cache", "transform.cacheMaxBytes", "transform.maxAgeSeconds", "transform.workers",
-        "transform.maxQueue", "transform.timeoutSeconds",
+        "transform.maxQueue", "transform.timeoutSeconds", "faces.detector", "faces.model", "faces.probe", "faces.threshold",
     ]
 
     /// Reads the layers. `flags` holds values given on the command line, by key.
@@ -97,6 +97,19 @@ extension DarkroomConfiguration {
         c.eventsOutput = reader.string("events.output")
         c.eventsRecipe = reader.string("events.recipe") ?? c.eventsRecipe
         c.transform = try TransformSettings.load(reader)
+        if let detector = reader.string("faces.detector") {
+            switch detector.lowercased() {
+            case "centerface": c.faces.enabled = true
+            case "off", "none": c.faces.enabled = false
+            default: throw ConfigurationError("faces.detector must be 'centerface' or 'off', not '\(detector)'")
+            }
+        }
+        c.faces.model = reader.string("faces.model")
+        c.faces.probe = try reader.int("faces.probe") ?? c.faces.probe
+        if let text = reader.string("faces.threshold") {
+            guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else { throw ConfigurationError("faces.threshold: '\(text)' is not a number") }
+            c.faces.threshold = value
+        }
         try c.validate()
         return c
     }

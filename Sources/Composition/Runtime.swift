@@ -1,4 +1,5 @@
 import BlockingWork
+import FaceDetection
 import Foundation
 import Imaging
 import Logging
@@ -43,6 +44,8 @@ public struct Runtime: Sendable {
     public let requestPool: BlockingPool
     /// Where workers render: child processes, or a thread pool of this process.
     public let renderer: any Renderer
+    /// The face detector's settings, handed to every render child; nil when it is off.
+    public let faces: FaceSettings?
     /// That thread pool, when renders run in this process (`worker.isolation: none`).
     public let renderPool: BlockingPool?
     /// Jobs, uploads and requests of this process, for `/metrics`.
@@ -77,18 +80,21 @@ public struct Runtime: Sendable {
             wakeups: Backends.Wakeups(jobs: { await doorbell.ring() }, status: { await relayWake.ring() }), environment: environment, logger: logger)
         events = EventBroadcaster()
         streamNotifier = backends.metadata.statusFeed == nil ? events : RelayWakeNotifier(wake: relayWake)
+        let faces = try configuration.faces.settings(environment: environment)
+        self.faces = faces
         switch configuration.isolation {
         case .process:
             renderer = ChildRenderer(
                 settings: .init(
                     executable: ChildRenderer.Settings.currentExecutable,
-                    arguments: RenderChild.arguments(recipesFile: configuration.recipesFile, limits: configuration.limits),
+                    arguments: RenderChild.arguments(recipesFile: configuration.recipesFile, limits: configuration.limits, faces: faces),
                     slots: configuration.workerCount, timeout: configuration.worker.visibility, maxSourceBytes: configuration.limits.maxFileBytes),
                 logger: Logger(label: "darkroom.render"))
             renderPool = nil
         case .none:
             let pool = BlockingPool(threads: configuration.workerCount, name: "darkroom-render")
-            renderer = try InProcessRenderer(catalog: catalog, limits: configuration.limits, pool: pool)
+            renderer = try InProcessRenderer(
+                catalog: catalog, limits: configuration.limits, pool: pool, detector: faces.map { LazyFaceDetector(settings: $0) })
             renderPool = pool
         }
         if configuration.apiKeys.isEmpty {
@@ -110,7 +116,7 @@ public struct Runtime: Sendable {
         }
         transforms =
             try configuration.transform.enabled
-            ? Self.transformService(configuration: configuration, backends: backends, catalog: catalog, requestPool: requestPool) : nil
+            ? Self.transformService(configuration: configuration, backends: backends, catalog: catalog, requestPool: requestPool, faces: faces) : nil
         ingestor = Ingestor(
             intake: OriginalIntake(blobs: backends.blobs, metadata: backends.metadata, limits: configuration.limits, pool: requestPool),
             committer: backends.committer, catalog: catalog, maxQueueDepth: configuration.maxQueueDepth)
@@ -169,6 +175,15 @@ public struct Runtime: Sendable {
         let data = configuration.dataDirectory
         try await requestPool.run { try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true) }
         try await backends.prepare()
+        // The face model is loaded and run once now, so a corrupt file stops the start with a
+        // message instead of failing the first redacting image.
+        if let faces {
+            do {
+                _ = try await requestPool.run { try CenterFaceDetector(settings: faces) }
+            } catch let error as ImagingError {
+                throw ConfigurationError("faces: \(error.message)")
+            }
+        }
     }
 
     /// Publishes the metadata store's status feed to `events`, when the store keeps one.

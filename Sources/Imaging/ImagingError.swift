@@ -17,6 +17,7 @@ public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible 
         case processingFailed = "processing_failed"
         case encodeFailed = "encode_failed"
         case startupFailed = "startup_failed"
+        case detectionFailed = "detection_failed"
     }
 
     /// What went wrong.
@@ -37,7 +38,7 @@ public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible 
     /// True when the input itself is at fault (a 4xx), false for an internal failure.
     public var isClientError: Bool {
         switch kind {
-        case .processingFailed, .encodeFailed, .startupFailed: false
+        case .processingFailed, .encodeFailed, .startupFailed, .detectionFailed: false
         default: true
         }
     }
@@ -84,6 +85,12 @@ public struct ImagingError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public static func encodeFailed(_ format: String, detail: String) -> ImagingError {
         ImagingError(.encodeFailed, "Encoding to \(format) failed.", detail: detail)
+    }
+
+    /// Face detection could not run (no detector installed, the model failed, or the detector
+    /// crashed): a variant that redacts faces is never made without it.
+    public static func detectionFailed(_ reason: String, detail: String = "") -> ImagingError {
+        ImagingError(.detectionFailed, "Face detection failed: \(reason). Variants that redact faces are never published without it.", detail: detail)
     }
 
     public static func startupFailed(detail: String) -> ImagingError {

@@ -76,12 +76,12 @@ public final class ChildRenderer: Renderer, Sendable {
         slots.shutDown()
     }
 
-    public func render(_ bytes: [UInt8], recipe: String) async throws -> RecipeResult {
-        try await render(bytes, request: RenderWire.Request(recipe: recipe), label: recipe)
+    public func render(_ bytes: [UInt8], recipe: String, regions: ImageRegions) async throws -> RecipeResult {
+        try await render(bytes, request: RenderWire.Request(recipe: recipe, regions: regions), label: recipe)
     }
 
-    public func render(_ bytes: [UInt8], transform: TransformSpec) async throws -> RecipeResult {
-        try await render(bytes, request: RenderWire.Request(recipe: "", transform: transform), label: "on-the-fly")
+    public func render(_ bytes: [UInt8], transform: TransformSpec, regions: ImageRegions) async throws -> RecipeResult {
+        try await render(bytes, request: RenderWire.Request(recipe: "", transform: transform, regions: regions), label: "on-the-fly")
     }
 
     private func render(_ bytes: [UInt8], request: RenderWire.Request, label recipe: String) async throws -> RecipeResult {

@@ -1,3 +1,4 @@
+import FaceDetection
 import Foundation
 import Imaging
 import Pipeline
@@ -15,9 +16,15 @@ import Pipeline
 public enum RenderChild {
     /// The arguments that start a child with these recipes and limits; `darkroom render-child`
     /// reads them with the same option names as `darkroom process`.
-    public static func arguments(recipesFile: String?, limits: Limits) -> [String] {
+    public static func arguments(recipesFile: String?, limits: Limits, faces: FaceSettings?) -> [String] {
         var arguments = ["render-child"]
         if let recipesFile { arguments += ["--recipes", URL(fileURLWithPath: recipesFile).standardizedFileURL.path] }
+        if let faces {
+            arguments += [
+                "--faces-model", URL(fileURLWithPath: faces.modelPath).standardizedFileURL.path, "--faces-probe", String(faces.probe),
+                "--faces-threshold", String(faces.threshold),
+            ]
+        }
         arguments += [
             "--max-pixels", String(limits.maxPixels), "--max-bytes", String(limits.maxFileBytes), "--max-frames", String(limits.maxFrames),
             "--formats", limits.allowedFormats.map(\.rawValue).sorted().joined(separator: ","),
@@ -26,7 +33,8 @@ public enum RenderChild {
     }
 
     /// Serves requests until standard input closes. Returns the exit status.
-    public static func run(catalog: RecipeCatalog, limits: Limits) -> Int32 {
+    /// `faces`, when given, is loaded the first time a recipe needs faces.
+    public static func run(catalog: RecipeCatalog, limits: Limits, faces: FaceSettings?) -> Int32 {
         // The protocol owns the real standard output; anything printed goes to standard error.
         let output = dup(STDOUT_FILENO)
         dup2(STDERR_FILENO, STDOUT_FILENO)
@@ -38,6 +46,8 @@ public enum RenderChild {
             return 2
         }
         let failpoint = Failpoint.current
+        let loaded: (any FaceDetector)? = faces.map { LazyFaceDetector(settings: $0) }
+        let detector = failpoint?.detector(wrapping: loaded) ?? loaded
         while true {
             let request: (RenderWire.Request, [UInt8])?
             do {
@@ -52,7 +62,8 @@ public enum RenderChild {
             var payload: [UInt8] = []
             if let transform = header.transform {
                 do {
-                    (response, payload) = RenderWire.encode(try transform.run(bytes, limits: limits, catalog: catalog))
+                    (response, payload) = RenderWire.encode(
+                        try transform.run(bytes, limits: limits, catalog: catalog, regions: header.regions, detector: detector))
                 } catch let error as ImagingError {
                     response.imagingError = error
                 } catch {
@@ -60,7 +71,7 @@ public enum RenderChild {
                 }
             } else if let runner = runners[header.recipe] {
                 do {
-                    (response, payload) = RenderWire.encode(try runner.run(bytes))
+                    (response, payload) = RenderWire.encode(try runner.run(bytes, regions: header.regions, detector: detector))
                 } catch let error as ImagingError {
                     response.imagingError = error
                 } catch {

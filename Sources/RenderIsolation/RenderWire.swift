@@ -16,6 +16,8 @@ enum RenderWire {
         var recipe: String
         /// An on-the-fly transformation to run instead of a recipe.
         var transform: TransformSpec?
+        /// What is known of the image's regions.
+        var regions: ImageRegions = .none
     }
 
     struct Response: Codable, Sendable {
@@ -36,6 +38,8 @@ enum RenderWire {
         var decodeShrink: Int
         var decodeMilliseconds: Double
         var variants: [VariantHeader]
+        var regions: ImageRegions
+        var detectMilliseconds: Double
     }
 
     struct VariantHeader: Codable, Sendable {
@@ -62,7 +66,8 @@ enum RenderWire {
         let source = result.source
         let header = ResultHeader(
             format: source.format, width: source.width, height: source.height, frames: source.frames, orientation: source.orientation,
-            decodeShrink: result.decodeShrink, decodeMilliseconds: result.decodeMilliseconds, variants: variants)
+            decodeShrink: result.decodeShrink, decodeMilliseconds: result.decodeMilliseconds, variants: variants, regions: result.regions,
+            detectMilliseconds: result.detectMilliseconds)
         return (Response(result: header), payload)
     }
 
@@ -80,7 +85,9 @@ enum RenderWire {
         }
         let source = ImageHeader(
             format: header.format, width: header.width, height: header.height, frames: header.frames, orientation: header.orientation)
-        return RecipeResult(source: source, decodeShrink: header.decodeShrink, decodeMilliseconds: header.decodeMilliseconds, variants: variants)
+        return RecipeResult(
+            source: source, decodeShrink: header.decodeShrink, decodeMilliseconds: header.decodeMilliseconds, variants: variants,
+            regions: header.regions, detectMilliseconds: header.detectMilliseconds)
     }
 
     /// Writes one frame to `fd`, all of it.

@@ -66,7 +66,7 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         case .unsupportedFormat, .formatNotAllowed: .unsupportedMediaType
         case .emptyInput: .badRequest
         case .tooManyPixels, .tooManyFrames, .corrupt, .invalidArgument: .unprocessableContent
-        case .processingFailed, .encodeFailed, .startupFailed: .internalServerError
+        case .processingFailed, .encodeFailed, .startupFailed, .detectionFailed: .internalServerError
         }
     }
 }

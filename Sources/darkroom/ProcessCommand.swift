@@ -1,4 +1,5 @@
 import ArgumentParser
+import FaceDetection
 import Foundation
 import Imaging
 import Logging
@@ -18,6 +19,9 @@ struct ProcessCommand: AsyncParsableCommand {
 
     @Option(help: "The recipe to run.")
     var recipe: String = "default"
+
+    @Option(help: "The face detector's model (centerface.onnx); found in the usual places when not given.")
+    var facesModel: String?
 
     @Option(help: "A YAML file of extra recipes.")
     var recipes: String?
@@ -66,7 +70,9 @@ struct ProcessCommand: AsyncParsableCommand {
         // Each image is rendered in a child process, so an image that crashes libvips fails alone.
         let renderer = ChildRenderer(
             settings: .init(
-                executable: ChildRenderer.Settings.currentExecutable, arguments: RenderChild.arguments(recipesFile: recipes, limits: limits),
+                executable: ChildRenderer.Settings.currentExecutable,
+                arguments: RenderChild.arguments(
+                    recipesFile: recipes, limits: limits, faces: FaceModel.locate(configured: facesModel).map { FaceSettings(modelPath: $0) }),
                 slots: jobs, timeout: .seconds(600), maxSourceBytes: limits.maxFileBytes),
             logger: Logger(label: "darkroom.process"))
         defer { renderer.shutDown() }

@@ -18,9 +18,19 @@ struct RenderChildCommand: ParsableCommand {
 
     @OptionGroup var limitOptions: LimitOptions
 
+    @Option(help: "The face detector's model; without it, face redaction fails closed.")
+    var facesModel: String?
+
+    @Option(help: "The face detector's probe side in pixels.")
+    var facesProbe: Int = FaceSettings.defaultProbe
+
+    @Option(help: "The face detector's lowest score kept.")
+    var facesThreshold: Double = FaceSettings.defaultThreshold
+
     func run() throws {
         let catalog = try RecipeCatalog.load(file: recipes)
-        let status = RenderChild.run(catalog: catalog, limits: try limitOptions.limits)
+        let faces = facesModel.map { FaceSettings(modelPath: $0, probe: facesProbe, threshold: facesThreshold) }
+        let status = RenderChild.run(catalog: catalog, limits: try limitOptions.limits, faces: faces)
         if status != 0 { throw ExitCode(status) }
     }
 }

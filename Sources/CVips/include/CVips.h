@@ -67,6 +67,8 @@ VipsImage *dr_extract_bands(VipsImage *in, int band, int n);
 VipsImage *dr_constant_like(VipsImage *like, const double *values, int n);
 VipsImage *dr_composite_over(VipsImage *base, VipsImage *overlay, int x, int y);
 VipsImage *dr_copy_interpretation(VipsImage *in, VipsInterpretation space);
+/* vips_insert: `sub` pasted over `main` with its top-left corner at x, y (redaction). */
+VipsImage *dr_insert(VipsImage *main, VipsImage *sub, int x, int y);
 
 /* Animation: loaders that read every frame (n=-1) into one tall strip, a strip built from
  * frames, and the metadata savers read (page-height, delay per frame in ms, loop count). */

@@ -1,5 +1,6 @@
 import AWSBackends
 import BlockingWork
+import FaceDetection
 import Foundation
 import Logging
 import NIOCore
@@ -11,7 +12,7 @@ extension Runtime {
     /// (or a thread pool with `worker.isolation: none`) sized by `transform.workers`, so eager
     /// jobs never starve request-time renders and the other way round.
     static func transformService(
-        configuration: DarkroomConfiguration, backends: Backends, catalog: RecipeCatalog, requestPool: BlockingPool
+        configuration: DarkroomConfiguration, backends: Backends, catalog: RecipeCatalog, requestPool: BlockingPool, faces: FaceSettings?
     ) throws -> TransformService {
         let settings = configuration.transform
         let limits = configuration.limits
@@ -57,13 +58,14 @@ extension Runtime {
             renderer = ChildRenderer(
                 settings: .init(
                     executable: ChildRenderer.Settings.currentExecutable,
-                    arguments: RenderChild.arguments(recipesFile: configuration.recipesFile, limits: limits),
+                    arguments: RenderChild.arguments(recipesFile: configuration.recipesFile, limits: limits, faces: faces),
                     slots: settings.workers, timeout: .seconds(settings.timeoutSeconds), maxSourceBytes: limits.maxFileBytes),
                 logger: Logger(label: "darkroom.transform.render"))
         case .none:
             renderer = try InProcessRenderer(
                 catalog: catalog, limits: limits,
-                pool: BlockingPool(threads: settings.workers, maxWaiting: settings.maxQueue, name: "darkroom-transform"))
+                pool: BlockingPool(threads: settings.workers, maxWaiting: settings.maxQueue, name: "darkroom-transform"),
+                detector: faces.map { LazyFaceDetector(settings: $0) })
         }
         return try TransformService(
             settings: settings, resolver: resolver, cache: cache, renderer: renderer, catalog: catalog, metrics: TransformMetrics(),

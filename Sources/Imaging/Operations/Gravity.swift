@@ -8,6 +8,9 @@ public enum Gravity: String, Sendable, CaseIterable, Codable {
     case southWest = "south-west"
     /// Content-aware: the most interesting region (libvips's attention strategy). Crops only.
     case smart
+    /// Centred on the faces found in the image; where none were found (or they are not known
+    /// at this step), the same as `smart`. The recipe runner turns it into a focus point.
+    case faces
 
     /// The top-left offset of a `inner`-sized box placed in an `outer`-sized area, `margin`
     /// pixels in from any edge it touches.
@@ -19,7 +22,7 @@ public enum Gravity: String, Sendable, CaseIterable, Codable {
         let right = outer.0 - inner.0 - margin
         let bottom = outer.1 - inner.1 - margin
         switch self {
-        case .centre, .smart: return (centredX, centredY)
+        case .centre, .smart, .faces: return (centredX, centredY)
         case .north: return (centredX, top)
         case .south: return (centredX, bottom)
         case .east: return (right, centredY)

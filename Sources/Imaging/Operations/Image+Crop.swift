@@ -18,10 +18,22 @@ extension Image {
         let cw = min(w, width)
         let ch = min(h, height)
         if cw == width && ch == height { return self }
-        if gravity == .smart {
+        if gravity == .smart || gravity == .faces {
             return try derive("smart crop") { dr_smartcrop($0, Int32(cw), Int32(ch), 1) }
         }
         let (x, y) = gravity.offset(inner: (cw, ch), outer: (width, height))
         return try cropped(left: x, top: y, width: cw, height: ch)
+    }
+}
+
+extension Image {
+    /// Crops to `w`×`h` (clamped to the image) centred on `focus` (fractions of the image), moved
+    /// as little as needed to stay inside.
+    public func cropped(width w: Int, height h: Int, focus: FocusPoint) throws -> Image {
+        let cw = min(w, width)
+        let ch = min(h, height)
+        let left = min(max(0, Int((focus.x * Double(width)).rounded()) - cw / 2), width - cw)
+        let top = min(max(0, Int((focus.y * Double(height)).rounded()) - ch / 2), height - ch)
+        return try cropped(left: left, top: top, width: cw, height: ch)
     }
 }

@@ -9,7 +9,7 @@ extension Image {
         let (w, h) = (max(boxW, width), max(boxH, height))
         if w == width && h == height { return self }
         try Resize.checkOutput(width: w, height: h)
-        let placement = gravity == .smart ? .centre : gravity
+        let placement = gravity == .smart || gravity == .faces ? .centre : gravity
         let (x, y) = placement.offset(inner: (width, height), outer: (w, h))
         let grey = [Double(background.red) * 0.299 + Double(background.green) * 0.587 + Double(background.blue) * 0.114]
         var values: [Double]

@@ -62,5 +62,41 @@ enum BuiltInRecipes {
                 operations:
                   - resize: {width: 1600, height: 1600}
                   - pixelate: {block: 32}
+          privacy:
+            description: The default sizes with every face (and every region a person marked) pixelated, plus the seeds' 8 to 64 px squares, made from the redacted image.
+            variants:
+              thumbnail:
+                format: jpeg
+                quality: 85
+                operations:
+                  - resize: {width: 150, height: 150, kernel: cubic}
+                  - redact: {faces: true, mode: pixelate, block: 16, padding: 0.2}
+              medium:
+                format: jpeg
+                quality: 85
+                operations:
+                  - resize: {width: 800, height: 800, kernel: cubic}
+                  - redact: {faces: true, mode: pixelate, block: 16, padding: 0.2}
+              large:
+                format: jpeg
+                quality: 85
+                operations:
+                  - resize: {width: 1600, height: 1600, kernel: cubic}
+                  - redact: {faces: true, mode: pixelate, block: 16, padding: 0.2}
+              pixel-8:
+                format: png
+                operations: [{redact: {mode: pixelate}}, {pixelate: {size: 8}}]
+              pixel-16:
+                format: png
+                operations: [{redact: {mode: pixelate}}, {pixelate: {size: 16}}]
+              pixel-32:
+                format: png
+                operations: [{redact: {mode: pixelate}}, {pixelate: {size: 32}}]
+              pixel-48:
+                format: png
+                operations: [{redact: {mode: pixelate}}, {pixelate: {size: 48}}]
+              pixel-64:
+                format: png
+                operations: [{redact: {mode: pixelate}}, {pixelate: {size: 64}}]
         """
 }

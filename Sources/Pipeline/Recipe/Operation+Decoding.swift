@@ -13,6 +13,7 @@ extension Operation: Decodable {
         case .rotate: parseRotate
         case .flip: parseFlip
         case .watermark: parseWatermark
+        case .redact: parseRedact
         }
     }
 
@@ -105,6 +106,37 @@ extension Operation: Decodable {
         let sigma = try c.optional(Double.self, "sigma") ?? value
         try c.checked("sigma") { try rule(sigma) }
         return sigma
+    }
+
+    /// `redact: {faces: true, manual: true, mode: pixelate, block: 16, padding: 0.2}`; `mode: blur`
+    /// takes `sigma`, `mode: fill` takes `color`.
+    private static func parseRedact(_ d: Decoder) throws -> Operation {
+        let c = try d.strictContainer(allowed: ["faces", "manual", "mode", "block", "sigma", "color", "padding"])
+        let name = try c.optional(String.self, "mode") ?? "pixelate"
+        let mode: RedactionMode
+        switch name {
+        case "pixelate":
+            for field in ["sigma", "color"] where c.contains(AnyKey(field)) { throw c.invalid(field, "applies to another redaction mode, not pixelate") }
+            mode = .pixelate(block: try c.optional(Int.self, "block") ?? RedactionMode.defaultBlock)
+        case "blur":
+            for field in ["block", "color"] where c.contains(AnyKey(field)) { throw c.invalid(field, "applies to another redaction mode, not blur") }
+            mode = .blur(sigma: try c.optional(Double.self, "sigma") ?? RedactionMode.defaultSigma)
+        case "fill":
+            for field in ["block", "sigma"] where c.contains(AnyKey(field)) { throw c.invalid(field, "applies to another redaction mode, not fill") }
+            var colour = RGBColor.black
+            if let hex = try c.optional(String.self, "color") {
+                guard let parsed = RGBColor(hex: hex) else { throw c.invalid("color", "must be a hex colour such as '#000000', not '\(hex)'") }
+                colour = parsed
+            }
+            mode = .fill(colour)
+        default:
+            throw c.invalid("mode", "must be pixelate, blur or fill, not '\(name)'")
+        }
+        let redaction = Redaction(
+            faces: try c.optional(Bool.self, "faces") ?? true, manual: try c.optional(Bool.self, "manual") ?? true, mode: mode,
+            padding: try c.optional(Double.self, "padding") ?? Redaction.defaultPadding)
+        try c.checked(c.contains(AnyKey("padding")) ? "padding" : "mode") { try redaction.validate() }
+        return .redact(redaction)
     }
 
     private static func parseRotate(_ d: Decoder) throws -> Operation {

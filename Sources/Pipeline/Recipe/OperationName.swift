@@ -2,7 +2,7 @@
 /// table is here, apart from any parser; each parser maps a name to its own reading of the
 /// arguments, whose ranges are `OperationRules`'.
 public enum OperationName: String, CaseIterable, Sendable {
-    case resize, crop, grayscale, pixelate, blur, sharpen, rotate, flip, watermark
+    case resize, crop, grayscale, pixelate, blur, sharpen, rotate, flip, watermark, redact
 
     /// Other spellings accepted for this operation.
     public var aliases: [String] {

@@ -18,7 +18,7 @@ extension Variant {
             case .resize(let request): return min(1, request.neededScale(width: w, height: h))
             case .pixelateTo(let size): return min(1, Resize(width: size, height: size, fit: .fill).neededScale(width: w, height: h))
             case .rotate(let degrees): if (degrees / 90) % 2 != 0 { (w, h) = (h, w) }
-            case .flip, .grayscale: continue
+            case .flip, .grayscale, .redact: continue
             default: return 1
             }
         }

@@ -31,8 +31,11 @@ struct DerivationPlan {
         self.neededScales = scales
         self.keepsStage = keeps
         // The first variant reads the decode; the rest can skip it if the first keeps a stage at
-        // least as large as each of them needs.
-        if let first = order.first, keeps.contains(first) {
+        // least as large as each of them needs. Regions need the decode whole: the detector
+        // reads it, and redaction pastes into it.
+        if recipe.usesRegions {
+            streamsDecode = false
+        } else if let first = order.first, keeps.contains(first) {
             streamsDecode = order.dropFirst().allSatisfy { scales[$0] <= scales[first] && scales[$0] < 1 }
         } else if recipe.variants.count == 1, let first = recipe.variants[0].operations.first {
             // A lone variant streams only into a step that reads the source top to bottom once;

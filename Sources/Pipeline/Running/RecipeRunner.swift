@@ -24,12 +24,22 @@ public struct RecipeResult: Sendable {
     /// first variant's time instead.
     public var decodeMilliseconds: Double
     public var variants: [RenderedVariant]
+    /// The regions the variants were redacted with: those handed in, plus the faces found when
+    /// the recipe needed them and they were not known. Store them: the next run need not detect.
+    public var regions: ImageRegions
+    /// Time spent finding faces; zero when no detection ran.
+    public var detectMilliseconds: Double
 
-    public init(source: ImageHeader, decodeShrink: Int, decodeMilliseconds: Double, variants: [RenderedVariant]) {
+    public init(
+        source: ImageHeader, decodeShrink: Int, decodeMilliseconds: Double, variants: [RenderedVariant], regions: ImageRegions = .none,
+        detectMilliseconds: Double = 0
+    ) {
         self.source = source
         self.decodeShrink = decodeShrink
         self.decodeMilliseconds = decodeMilliseconds
         self.variants = variants
+        self.regions = regions
+        self.detectMilliseconds = detectMilliseconds
     }
 }
 
@@ -57,18 +67,28 @@ public struct RecipeRunner: Sendable {
         watermarks = logos
     }
 
-    public func run(_ bytes: some Collection<UInt8>) throws -> RecipeResult {
+    /// Runs the recipe. `regions` are what is known of the image's regions; when the recipe
+    /// needs faces and they are not known, `detector` finds them on the decode (and without a
+    /// detector, redacting variants fail: they are never made unredacted).
+    public func run(_ bytes: some Collection<UInt8>, regions: ImageRegions = .none, detector: (any FaceDetector)? = nil) throws -> RecipeResult {
         let started = ContinuousClock.now
-        return try run(try ImageSource.open(bytes, limits: limits), started: started)
+        return try run(try ImageSource.open(bytes, limits: limits), started: started, regions: regions, detector: detector)
     }
 
     /// Runs on a source already opened under this runner's limits; `started` is when its
     /// probe began, for the decode time.
-    public func run(_ source: ImageSource, started: ContinuousClock.Instant) throws -> RecipeResult {
+    public func run(
+        _ source: ImageSource, started: ContinuousClock.Instant, regions known: ImageRegions = .none, detector: (any FaceDetector)? = nil
+    ) throws -> RecipeResult {
         let clock = ContinuousClock()
         let header = source.header
+        let resolver = RegionResolver(detector: detector)
         if recipe.animation == .keep, let animation = try source.decodeAnimation() {
-            return try run(animation, header: header, started: started)
+            let detectStarted = clock.now
+            let regions = try resolver.resolve(known, for: recipe, decoded: animation.frames[0])
+            var result = try run(animation, header: header, started: started, regions: regions)
+            result.detectMilliseconds = (clock.now - detectStarted).milliseconds - result.variants.reduce(0) { $0 + $1.milliseconds }
+            return result
         }
         let scale = recipe.neededScale(orientedWidth: header.orientedWidth, orientedHeight: header.orientedHeight)
         let shrink = source.shrinkFactor(forScale: scale)
@@ -76,6 +96,9 @@ public struct RecipeRunner: Sendable {
         let plan = DerivationPlan(recipe: recipe, orientedWidth: width, orientedHeight: height)
         let decoded = try source.decode(shrink: shrink, streamed: plan.streamsDecode)
         let decodeMilliseconds = (clock.now - started).milliseconds
+        let detectStarted = clock.now
+        let regions = try resolver.resolve(known, for: recipe, decoded: decoded)
+        let detectMilliseconds = regions == known ? 0 : (clock.now - detectStarted).milliseconds
 
         // A streamed decode can be read once, by the first variant; it never joins the stages.
         var streamed: Image? = plan.streamsDecode ? decoded : nil
@@ -97,8 +120,16 @@ public struct RecipeRunner: Sendable {
                     stages.append(Stage(image: image, scale: Double(image.width) / Double(width)))
                     operations = operations.dropFirst()
                 }
+                if variant.usesRegions {
+                    // The image is still the whole upright frame here, so the regions fit it.
+                    let outScale = min(1, max(plan.neededScales[index], 1e-6))
+                    image = try image.redacted(for: variant, regions: regions, scale: Double(image.width) / Double(width) / outScale)
+                }
+                var wholeFrame = true
                 for operation in operations {
-                    image = try operation.apply(to: image, watermarks: watermarks)
+                    let step = operation.resolvingFaces(regions.faces, wholeFrame: wholeFrame)
+                    image = try step.apply(to: image, watermarks: watermarks)
+                    if step.changesFrame { wholeFrame = false }
                 }
                 let encoded = try image.encoded(variant.output)
                 rendered[index] = RenderedVariant(name: variant.name, image: encoded, milliseconds: (clock.now - variantStarted).milliseconds)
@@ -107,7 +138,9 @@ public struct RecipeRunner: Sendable {
                 throw ImagingError.corrupt(header.format, "its image data is damaged or cut short", detail: error.detail)
             }
         }
-        return RecipeResult(source: header, decodeShrink: shrink, decodeMilliseconds: decodeMilliseconds, variants: rendered.compactMap { $0 })
+        return RecipeResult(
+            source: header, decodeShrink: shrink, decodeMilliseconds: decodeMilliseconds, variants: rendered.compactMap { $0 },
+            regions: recipe.usesRegions ? regions : known, detectMilliseconds: detectMilliseconds)
     }
 }
 
@@ -115,7 +148,7 @@ extension RecipeRunner {
     /// Every variant from the decoded frames: each operation is applied frame by frame, so
     /// crops and resizes never blend one frame into the next. Formats that cannot animate get
     /// the first frame.
-    func run(_ animation: Animation, header: ImageHeader, started: ContinuousClock.Instant) throws -> RecipeResult {
+    func run(_ animation: Animation, header: ImageHeader, started: ContinuousClock.Instant, regions: ImageRegions) throws -> RecipeResult {
         let clock = ContinuousClock()
         let decodeMilliseconds = (clock.now - started).milliseconds
         var rendered: [RenderedVariant] = []
@@ -123,13 +156,20 @@ extension RecipeRunner {
             let variantStarted = clock.now
             let frames = variant.output.format.supportsAnimation ? animation.frames : Array(animation.frames.prefix(1))
             let processed = try frames.map { frame in
-                try variant.operations.reduce(frame) { image, operation in try operation.apply(to: image, watermarks: watermarks) }
+                var image = variant.usesRegions ? try frame.redacted(for: variant, regions: regions, scale: 1) : frame
+                var wholeFrame = true
+                for operation in variant.operations {
+                    let step = operation.resolvingFaces(regions.faces, wholeFrame: wholeFrame)
+                    image = try step.apply(to: image, watermarks: watermarks)
+                    if step.changesFrame { wholeFrame = false }
+                }
+                return image
             }
             let image = processed.count > 1 ? try Animation(frames: processed, delays: animation.delays, loop: animation.loop).joined() : processed[0]
             let encoded = try image.encoded(variant.output)
             rendered.append(RenderedVariant(name: variant.name, image: encoded, milliseconds: (clock.now - variantStarted).milliseconds))
         }
-        return RecipeResult(source: header, decodeShrink: 1, decodeMilliseconds: decodeMilliseconds, variants: rendered)
+        return RecipeResult(source: header, decodeShrink: 1, decodeMilliseconds: decodeMilliseconds, variants: rendered, regions: regions)
     }
 }
 

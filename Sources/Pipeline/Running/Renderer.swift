@@ -8,9 +8,23 @@ public protocol Renderer: Sendable {
     /// Every variant of the recipe. Throws `ImagingError` when the source or the recipe's
     /// arguments are at fault, and `RenderError` when the recipe is unknown or processing
     /// crashed.
-    func render(_ bytes: [UInt8], recipe: String) async throws -> RecipeResult
+    ///
+    /// `regions` are what is known of the image's regions; a recipe that needs faces not yet
+    /// known detects them, and the result carries them.
+    func render(_ bytes: [UInt8], recipe: String, regions: ImageRegions) async throws -> RecipeResult
     /// One on-the-fly transformation of a source, with the same errors.
-    func render(_ bytes: [UInt8], transform: TransformSpec) async throws -> RecipeResult
+    func render(_ bytes: [UInt8], transform: TransformSpec, regions: ImageRegions) async throws -> RecipeResult
+}
+
+extension Renderer {
+    /// A render of an image nothing is known of yet.
+    public func render(_ bytes: [UInt8], recipe: String) async throws -> RecipeResult {
+        try await render(bytes, recipe: recipe, regions: .none)
+    }
+
+    public func render(_ bytes: [UInt8], transform: TransformSpec) async throws -> RecipeResult {
+        try await render(bytes, transform: transform, regions: .none)
+    }
 }
 
 /// A render that failed outside the imaging layer's own errors.
@@ -53,22 +67,25 @@ public struct InProcessRenderer: Renderer {
     private let pool: BlockingPool
     private let limits: Limits
     private let catalog: RecipeCatalog
+    private let detector: (any FaceDetector)?
 
-    public init(catalog: RecipeCatalog, limits: Limits, pool: BlockingPool) throws {
+    public init(catalog: RecipeCatalog, limits: Limits, pool: BlockingPool, detector: (any FaceDetector)? = nil) throws {
         self.runners = try catalog.runners(limits: limits)
         self.pool = pool
         self.limits = limits
         self.catalog = catalog
+        self.detector = detector
     }
 
-    public func render(_ bytes: [UInt8], transform: TransformSpec) async throws -> RecipeResult {
-        let (limits, catalog) = (self.limits, self.catalog)
-        return try await pool.run { try transform.run(bytes, limits: limits, catalog: catalog) }
+    public func render(_ bytes: [UInt8], transform: TransformSpec, regions: ImageRegions) async throws -> RecipeResult {
+        let (limits, catalog, detector) = (self.limits, self.catalog, self.detector)
+        return try await pool.run { try transform.run(bytes, limits: limits, catalog: catalog, regions: regions, detector: detector) }
     }
 
-    public func render(_ bytes: [UInt8], recipe: String) async throws -> RecipeResult {
+    public func render(_ bytes: [UInt8], recipe: String, regions: ImageRegions) async throws -> RecipeResult {
         guard let runner = runners[recipe] else { throw RenderError.unknownRecipe(recipe) }
-        return try await pool.run { try runner.run(bytes) }
+        let detector = self.detector
+        return try await pool.run { try runner.run(bytes, regions: regions, detector: detector) }
     }
 }
 

@@ -88,7 +88,7 @@ struct ImgproxyState {
             return
         }
         extend = args.values.count > start + 1 ? try Self.gravity(args, from: start + 1).0 : .centre
-        if extend == .smart { throw DialectError.badOption("extend cannot use the smart gravity") }
+        if extend == .smart || extend == .faces { throw DialectError.badOption("extend cannot use the smart gravity") }
     }
 
     private mutating func readWatermark(_ args: Arguments, path: String?) throws {
@@ -99,7 +99,7 @@ struct ImgproxyState {
         }
         guard let path else { throw DialectError.badOption("watermark: no watermark image is configured (transform.watermark)") }
         let position = args.string(1).map { ImgproxyGravity.names[$0] } ?? .southEast
-        guard let position, position != .smart else {
+        guard let position, position != .smart, position != .faces else {
             throw DialectError.badOption("watermark: unsupported position '\(args.string(1) ?? "")' (replicate is not supported)")
         }
         let margin = max(abs(try args.int(2, in: -10_000...10_000) ?? 0), abs(try args.int(3, in: -10_000...10_000) ?? 0))
