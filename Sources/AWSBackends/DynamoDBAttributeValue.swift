@@ -14,6 +14,14 @@ enum DynamoValue {
         ((item[name] as? [String: Any])?["N"] as? String).flatMap { Int($0) ?? Double($0).map { Int($0) } }
     }
 
+    static func double(_ item: [String: Any], _ name: String) -> Double? {
+        ((item[name] as? [String: Any])?["N"] as? String).flatMap(Double.init)
+    }
+
+    static func bool(_ item: [String: Any], _ name: String) -> Bool? {
+        (item[name] as? [String: Any])?["BOOL"] as? Bool
+    }
+
     static func list(_ item: [String: Any], _ name: String) -> [[String: Any]] {
         ((item[name] as? [String: Any])?["L"] as? [[String: Any]] ?? []).compactMap { $0["M"] as? [String: Any] }
     }

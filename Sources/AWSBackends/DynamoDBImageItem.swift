@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Pipeline
 
 /// An `ImageRecord` as a DynamoDB item. Besides the record's own fields, an item carries
@@ -21,7 +22,36 @@ enum DynamoDBImageItem {
         if let completedAt = record.completedAt { item["completedAt"] = DynamoValue.s(Timestamp.string(completedAt)) }
         if let error = record.error { item["error"] = DynamoValue.s(error) }
         if let location = locate(record.originalKey) { item["originalLocation"] = DynamoValue.s(location) }
+        item["regions"] = regions(record.regions)
         return item
+    }
+
+    /// The regions as a map a console or a query can read: `boxes` (a list of maps with x, y,
+    /// width, height, kind and score), `facesDetected` and `reviewed`.
+    static func regions(_ regions: ImageRegions) -> [String: Any] {
+        let boxes: [[String: Any]] = regions.regions.map { region in
+            var map: [String: Any] = [
+                "x": DynamoValue.n(region.x), "y": DynamoValue.n(region.y), "width": DynamoValue.n(region.width),
+                "height": DynamoValue.n(region.height), "kind": DynamoValue.s(region.kind.rawValue),
+            ]
+            if let score = region.score { map["score"] = DynamoValue.n(score) }
+            return ["M": map]
+        }
+        return ["M": ["boxes": ["L": boxes], "facesDetected": ["BOOL": regions.facesDetected], "reviewed": ["BOOL": regions.reviewed]]]
+    }
+
+    static func decodeRegions(_ item: [String: Any]) -> ImageRegions {
+        guard let map = (item["regions"] as? [String: Any])?["M"] as? [String: Any] else { return .none }
+        let boxes = DynamoValue.list(map, "boxes").compactMap { box -> Region? in
+            guard let x = DynamoValue.double(box, "x"), let y = DynamoValue.double(box, "y"), let width = DynamoValue.double(box, "width"),
+                let height = DynamoValue.double(box, "height")
+            else { return nil }
+            return Region(
+                x: x, y: y, width: width, height: height, kind: DynamoValue.string(box, "kind").flatMap(RegionKind.init(rawValue:)) ?? .manual,
+                score: DynamoValue.double(box, "score"))
+        }
+        return ImageRegions(
+            regions: boxes, facesDetected: DynamoValue.bool(map, "facesDetected") ?? false, reviewed: DynamoValue.bool(map, "reviewed") ?? false)
     }
 
     static func variants(_ variants: [VariantRecord], locate: (String) -> String?) -> [String: Any] {
@@ -63,6 +93,7 @@ enum DynamoDBImageItem {
                 format: DynamoValue.string(map, "format") ?? "",
                 contentType: DynamoValue.string(map, "contentType") ?? "")
         }
+        record.regions = decodeRegions(item)
         return record
     }
 

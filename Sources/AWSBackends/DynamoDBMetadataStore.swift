@@ -115,14 +115,14 @@ public struct DynamoDBMetadataStore: MetadataStore {
 
     public func complete(id: String, generation: Int, attempt: Int, with result: CompletedImage) async throws -> Bool {
         try await update(
-            id, set: "#st = :completed, width = :w, height = :h, #fmt = :f, variants = :v, completedAt = :now, updatedAt = :now",
+            id, set: "#st = :completed, width = :w, height = :h, #fmt = :f, variants = :v, regions = :rg, completedAt = :now, updatedAt = :now",
             remove: "#err", when: "generation = :g AND #st = :processing AND attempts = :a",
             values: [
                 ":completed": DynamoValue.s("COMPLETED"), ":processing": DynamoValue.s("PROCESSING"), ":a": DynamoValue.n(attempt),
                 ":w": DynamoValue.n(result.width),
                 ":h": DynamoValue.n(result.height), ":f": DynamoValue.s(result.format),
                 ":v": DynamoDBImageItem.variants(result.variants, locate: locate),
-                ":g": DynamoValue.n(generation),
+                ":rg": DynamoDBImageItem.regions(result.regions), ":g": DynamoValue.n(generation),
             ]) != nil
     }
 
@@ -133,6 +133,10 @@ public struct DynamoDBMetadataStore: MetadataStore {
                 ":failed": DynamoValue.s("FAILED"), ":pending": DynamoValue.s("PENDING"), ":processing": DynamoValue.s("PROCESSING"),
                 ":e": DynamoValue.s(error), ":g": DynamoValue.n(generation),
             ]) != nil
+    }
+
+    public func setRegions(id: String, regions: ImageRegions) async throws -> Bool {
+        try await update(id, set: "regions = :rg, updatedAt = :now", when: "attribute_exists(id)", values: [":rg": DynamoDBImageItem.regions(regions)]) != nil
     }
 
     public func restart(id: String, recipe: String) async throws -> ImageRecord? {

@@ -38,7 +38,7 @@ public struct VariantLink: Codable, Sendable, Equatable {
     }
 }
 
-/// The JSON both the event stream and webhooks carry: {id, status, error, variants}.
+/// The JSON the event stream, webhooks and SNS carry: {id, status, error, variants, regions}.
 public enum EventPayload {
     public static func json(_ event: ImageEvent, links: BlobLinks) -> [UInt8] {
         struct Payload: Encodable {
@@ -46,10 +46,12 @@ public enum EventPayload {
             var status: ImageStatus
             var error: String?
             var variants: [VariantLink]
+            /// On completion: the regions the variants were redacted with.
+            var regions: ImageRegions?
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let variants = VariantLink.list(event.variants, id: event.id, links: links)
-        return Array((try? encoder.encode(Payload(id: event.id, status: event.status, error: event.error, variants: variants))) ?? Data())
+        return Array((try? encoder.encode(Payload(id: event.id, status: event.status, error: event.error, variants: variants, regions: event.regions))) ?? Data())
     }
 }

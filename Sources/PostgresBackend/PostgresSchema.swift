@@ -58,7 +58,9 @@ enum PostgresSchema {
             END $$
             """,
             "CREATE TRIGGER jobs_ready_notify AFTER INSERT ON jobs FOR EACH ROW EXECUTE FUNCTION darkroom_job_ready()",
-        ]
+        ],
+        // Faces found and boxes a person drew (ImageRegions as JSON); NULL on older records.
+        ["ALTER TABLE images ADD COLUMN regions TEXT"],
     ]
 
     static var version: Int { steps.count }

@@ -178,16 +178,17 @@ public final class PostgresStore: Sendable {
 
 extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
     static let columns =
-        "id, filename, status, recipe, content_type, bytes, width, height, format, sha256, created_at, updated_at, completed_at, error, attempts, variants, original_key, generation"
+        "id, filename, status, recipe, content_type, bytes, width, height, format, sha256, created_at, updated_at, completed_at, error, attempts, variants, original_key, generation, regions"
 
     static func insertQuery(_ r: ImageRecord) throws -> PostgresQuery {
         let variants = String(decoding: try JSONEncoder().encode(r.variants), as: UTF8.self)
+        let regions = try ImageRegions.json(r.regions)
         return """
             INSERT INTO images (id, filename, status, recipe, content_type, bytes, width, height, format, sha256, created_at, updated_at,
-                completed_at, error, attempts, variants, original_key, generation)
+                completed_at, error, attempts, variants, original_key, generation, regions)
             VALUES (\(r.id), \(r.filename), \(r.status.rawValue), \(r.recipe), \(r.contentType), \(r.bytes), \(r.width), \(r.height),
                 \(r.format), \(r.sha256), \(r.createdAt.timeIntervalSince1970), \(r.updatedAt.timeIntervalSince1970),
-                \(r.completedAt?.timeIntervalSince1970), \(r.error), \(r.attempts), \(variants), \(r.originalKey), \(r.generation))
+                \(r.completedAt?.timeIntervalSince1970), \(r.error), \(r.attempts), \(variants), \(r.originalKey), \(r.generation), \(regions))
             """
     }
 
@@ -242,12 +243,13 @@ extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
 
     public func complete(id: String, generation: Int, attempt: Int, with result: CompletedImage) async throws -> Bool {
         let variants = String(decoding: try JSONEncoder().encode(result.variants), as: UTF8.self)
+        let regions = try ImageRegions.json(result.regions)
         let now = Self.now()
         return
             !(try await rows(
                 """
                 UPDATE images SET status = 'COMPLETED', width = \(result.width), height = \(result.height), format = \(result.format),
-                    variants = \(variants), completed_at = \(now), updated_at = \(now), error = NULL
+                    variants = \(variants), completed_at = \(now), updated_at = \(now), error = NULL, regions = \(regions)
                 WHERE id = \(id) AND generation = \(generation) AND status = 'PROCESSING' AND attempts = \(attempt) RETURNING id
                 """
             ).isEmpty)
@@ -262,6 +264,11 @@ extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
                 WHERE id = \(id) AND generation = \(generation) AND status IN ('PENDING', 'PROCESSING') RETURNING id
                 """
             ).isEmpty)
+    }
+
+    public func setRegions(id: String, regions: ImageRegions) async throws -> Bool {
+        let json = try ImageRegions.json(regions)
+        return !(try await rows("UPDATE images SET regions = \(json), updated_at = \(Self.now()) WHERE id = \(id) RETURNING id").isEmpty)
     }
 
     static func restartQuery(id: String, recipe: String) -> PostgresQuery {
@@ -309,6 +316,7 @@ extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
         record.attempts = try row[14].decode(Int.self)
         record.variants = try JSONDecoder().decode([VariantRecord].self, from: Data(try row[15].decode(String.self).utf8))
         record.generation = try row[17].decode(Int.self)
+        record.regions = try ImageRegions(json: try row[18].decode(String?.self))
         return record
     }
 

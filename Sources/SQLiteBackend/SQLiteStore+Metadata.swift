@@ -3,7 +3,7 @@ import Pipeline
 
 extension SQLiteStore: MetadataStore, TransactionalRecordsAndJobs {
     static let columns =
-        "id, filename, status, recipe, content_type, bytes, width, height, format, sha256, created_at, updated_at, completed_at, error, attempts, variants, original_key, generation"
+        "id, filename, status, recipe, content_type, bytes, width, height, format, sha256, created_at, updated_at, completed_at, error, attempts, variants, original_key, generation, regions"
 
     public func insert(_ record: ImageRecord) async throws {
         let values = try Self.values(of: record)
@@ -63,16 +63,18 @@ extension SQLiteStore: MetadataStore, TransactionalRecordsAndJobs {
 
     public func complete(id: String, generation: Int, attempt: Int, with result: CompletedImage) async throws -> Bool {
         let variants = String(decoding: try JSONEncoder().encode(result.variants), as: UTF8.self)
+        let regions = try ImageRegions.json(result.regions)
         return try await database.perform { db in
             let now = Self.now()
             return try db.execute(
                 """
-                UPDATE images SET status = 'COMPLETED', width = ?, height = ?, format = ?, variants = ?, completed_at = ?, updated_at = ?, error = NULL
+                UPDATE images SET status = 'COMPLETED', width = ?, height = ?, format = ?, variants = ?, completed_at = ?, updated_at = ?, error = NULL,
+                regions = ?
                 WHERE id = ? AND generation = ? AND status = 'PROCESSING' AND attempts = ?
                 """,
                 [
                     .integer(Int64(result.width)), .integer(Int64(result.height)), .text(result.format), .text(variants), .real(now), .real(now),
-                    .text(id),
+                    .text(regions), .text(id),
                     .integer(Int64(generation)), .integer(Int64(attempt)),
                 ]) == 1
         }
@@ -84,6 +86,13 @@ extension SQLiteStore: MetadataStore, TransactionalRecordsAndJobs {
             return try db.execute(
                 "UPDATE images SET status = 'FAILED', error = ?, completed_at = ?, updated_at = ? WHERE id = ? AND generation = ? AND status IN ('PENDING', 'PROCESSING')",
                 [.text(error), .real(now), .real(now), .text(id), .integer(Int64(generation))]) == 1
+        }
+    }
+
+    public func setRegions(id: String, regions: ImageRegions) async throws -> Bool {
+        let json = try ImageRegions.json(regions)
+        return try await database.perform { db in
+            try db.execute("UPDATE images SET regions = ?, updated_at = ? WHERE id = ?", [.text(json), .real(Self.now()), .text(id)]) == 1
         }
     }
 
@@ -131,7 +140,7 @@ extension SQLiteStore: MetadataStore, TransactionalRecordsAndJobs {
             optional(r.width), optional(r.height), r.format.map { .text($0) } ?? .null, .text(r.sha256),
             .real(r.createdAt.timeIntervalSince1970), .real(r.updatedAt.timeIntervalSince1970),
             r.completedAt.map { .real($0.timeIntervalSince1970) } ?? .null, r.error.map { .text($0) } ?? .null,
-            .integer(Int64(r.attempts)), .text(variants), .text(r.originalKey), .integer(Int64(r.generation)),
+            .integer(Int64(r.attempts)), .text(variants), .text(r.originalKey), .integer(Int64(r.generation)), .text(try ImageRegions.json(r.regions)),
         ]
     }
 
@@ -150,6 +159,7 @@ extension SQLiteStore: MetadataStore, TransactionalRecordsAndJobs {
         record.attempts = row[14].int ?? 0
         record.variants = try JSONDecoder().decode([VariantRecord].self, from: Data((row[15].string ?? "[]").utf8))
         record.generation = row[17].int ?? 1
+        record.regions = try ImageRegions(json: row[18].string)
         return record
     }
 }

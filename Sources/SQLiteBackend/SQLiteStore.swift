@@ -63,6 +63,11 @@ enum SQLiteSchema {
         """
         ALTER TABLE idempotency_keys ADD COLUMN fingerprint TEXT;
         """,
+        // Faces found and boxes a person drew (ImageRegions as JSON); NULL on records made
+        // before, which means nothing is known yet.
+        """
+        ALTER TABLE images ADD COLUMN regions TEXT;
+        """,
     ]
 
     static func migrate(_ db: SQLiteConnection) throws {

@@ -1,6 +1,7 @@
 import Composition
 import Foundation
 import Hummingbird
+import Imaging
 import Pipeline
 
 /// The image object the API returns. Field names are fixed: clients depend on them.
@@ -25,6 +26,12 @@ struct ImageResource: ResponseEncodable, Codable, Sendable {
     var url: String
     var originalUrl: String
     var variants: [Variant]
+    /// Faces found and boxes a person drew, in fractions of the upright image.
+    var regions: [Region]
+    /// The detector has run on this image (or a person replaced its regions).
+    var facesDetected: Bool
+    /// A person has reviewed the regions.
+    var regionsReviewed: Bool
 
     init(_ record: ImageRecord, links: BlobLinks = BlobLinks()) {
         id = record.id
@@ -45,6 +52,9 @@ struct ImageResource: ResponseEncodable, Codable, Sendable {
         url = "/api/images/\(record.id)"
         originalUrl = links.url(path: "/api/images/\(record.id)/original", key: record.originalKey)
         variants = VariantLink.list(record.variants, id: record.id, links: links)
+        regions = record.regions.regions
+        facesDetected = record.regions.facesDetected
+        regionsReviewed = record.regions.reviewed
     }
 
     static func timestamp(_ date: Date) -> String {

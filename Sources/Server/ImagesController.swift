@@ -39,6 +39,7 @@ struct ImagesController: Sendable {
         group.get("images/{id}/original", use: original)
         group.get("images/{id}/variants/{name}", use: variant)
         group.post("images/{id}/reprocess", use: reprocess)
+        group.put("images/{id}/regions", use: replaceRegions)
         group.get("recipes", use: recipes)
     }
 
@@ -70,9 +71,10 @@ struct ImagesController: Sendable {
             body.bytes.append(contentsOf: chunk.readableBytesView)
         }
         let headers = request.headers
+        let regionsQuery = request.uri.queryParameters["regions"].map(String.init)
         let files: [Upload]
         do {
-            files = try await requestPool.run { try UploadBody.files(from: body.take(), headers: headers) }
+            files = try await requestPool.run { try UploadBody.files(from: body.take(), headers: headers, query: regionsQuery) }
         } catch let error as BlockingPoolBusy {
             throw APIError.busy(error)
         }
@@ -177,10 +179,45 @@ struct ImagesController: Sendable {
             cacheControl: "public, max-age=0, must-revalidate")
     }
 
+    /// `PUT /api/images/{id}/regions`: a person's review replaces every region (faces kept,
+    /// moved or deleted, boxes added); the faces are then what the person left, and the image
+    /// is reprocessed with them unless `reprocess` is false.
+    @Sendable func replaceRegions(_ request: Request, context: AppRequestContext) async throws -> Response {
+        struct Body: Decodable {
+            var regions: [RegionsField.Box]
+            var reprocess: Bool?
+        }
+        let id = try imageID(context)
+        let data = try await request.body.collect(upTo: RegionsField.maxBytes + 1024)
+        let body: Body
+        do {
+            body = try JSONDecoder().decode(Body.self, from: Data(buffer: data))
+        } catch {
+            throw RegionsField.invalid(
+                "regions", "send {\"regions\": [{\"x\", \"y\", \"width\", \"height\", \"kind\"}], \"reprocess\": true} with fractions (0 to 1) of the image")
+        }
+        let regions = try RegionsField.regions(body.regions, field: "regions")
+        guard let existing = try await metadata.record(id: id) else { throw APIError.notFound("Image \(id)") }
+        let reviewed = ImageRegions(regions: regions, facesDetected: true, reviewed: true)
+        guard try await metadata.setRegions(id: id, regions: reviewed) else { throw APIError.notFound("Image \(id)") }
+        guard body.reprocess ?? true else {
+            var updated = existing
+            updated.regions = reviewed
+            return try ImageResource(updated, links: links).response(from: request, context: context)
+        }
+        return try await restart(existing, recipe: existing.recipe, request: request, context: context)
+    }
+
     @Sendable func reprocess(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try imageID(context)
         guard let existing = try await metadata.record(id: id) else { throw APIError.notFound("Image \(id)") }
         let recipe = request.uri.queryParameters["recipe"].map(String.init) ?? existing.recipe
+        return try await restart(existing, recipe: recipe, request: request, context: context)
+    }
+
+    /// A new generation of `existing` with `recipe`, its job queued: 202 with the record.
+    private func restart(_ existing: ImageRecord, recipe: String, request: Request, context: AppRequestContext) async throws -> Response {
+        let id = existing.id
         guard catalog.recipe(named: recipe) != nil else {
             throw APIError.from(IngestError.unknownRecipe(recipe, known: catalog.names))
         }

@@ -37,6 +37,13 @@ struct MultipartForm {
         }
     }
 
+    /// The text of the first non-file part called `name`, if any.
+    static func field(_ name: String, in body: [UInt8], boundary: String) throws -> String? {
+        try MultipartForm(body: body, boundary: boundary).parts.first { $0.name == name && $0.filename == nil }.map {
+            String(decoding: $0.body, as: UTF8.self)
+        }
+    }
+
     init(body: [UInt8], boundary: String) throws {
         let delimiter = Array("--\(boundary)".utf8)
         let separator = Array("\r\n--\(boundary)".utf8)

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import HTTPTypes
 import Hummingbird
 import Pipeline
@@ -8,46 +9,65 @@ import Pipeline
 enum UploadBody {
     /// Decodes a collected body. Malformed framing is a 400, bad base64 a 422. The body is
     /// taken, not copied: a single multipart file is cut out of it in place.
-    static func files(from bytes: consuming [UInt8], headers: HTTPFields) throws -> [Upload] {
+    /// `query` is the `regions` query parameter, if any.
+    static func files(from bytes: consuming [UInt8], headers: HTTPFields, query: String? = nil) throws -> [Upload] {
         let contentType = (headers[.contentType] ?? "").lowercased()
         let name = headers[HTTPField.Name("X-Filename")!]
+        // Raw and base64 bodies carry their regions in a header or the query.
+        let outside = try RegionsField.parse(headers[HTTPField.Name("X-Regions")!] ?? query, field: headers[HTTPField.Name("X-Regions")!] != nil ? "X-Regions" : "regions")
         if contentType.hasPrefix("multipart/form-data") {
             guard let boundary = MultipartForm.boundary(fromContentType: headers[.contentType] ?? "") else {
                 throw APIError.badRequest("The multipart Content-Type has no usable boundary.")
             }
             let files: [(filename: String, range: Range<Int>)]
+            let field: String?
             do {
                 files = try MultipartForm.files(in: bytes, boundary: boundary)
+                field = try MultipartForm.field("regions", in: bytes, boundary: boundary)
             } catch let error as MultipartError {
                 throw APIError.badRequest("The multipart body is malformed: \(error.reason).")
             }
             guard !files.isEmpty else { throw APIError.badRequest("The form has no 'file' field.") }
+            // A `regions` form field applies to every file of the form.
+            let regions = field != nil ? try RegionsField.parse(field, field: "regions") : outside
             if files.count == 1, let file = files.first {
                 var body = consume bytes
                 body.removeSubrange(file.range.upperBound...)
                 body.removeSubrange(..<file.range.lowerBound)
-                return [Upload(filename: file.filename, bytes: body)]
+                return [Upload(filename: file.filename, bytes: body, regions: regions)]
             }
-            return files.map { Upload(filename: $0.filename, bytes: Array(bytes[$0.range])) }
+            return files.map { Upload(filename: $0.filename, bytes: Array(bytes[$0.range]), regions: regions) }
         }
         if contentType.hasPrefix("application/json") {
             struct Payload: Decodable {
                 var filename: String?
                 var data: String
             }
+            struct RegionsPayload: Decodable {
+                var regions: [RegionsField.Box]?
+            }
+            let json = Data(bytes)
             let payload: Payload
             do {
-                payload = try JSONDecoder().decode(Payload.self, from: Data(bytes))
+                payload = try JSONDecoder().decode(Payload.self, from: json)
             } catch {
-                throw APIError.badRequest("The JSON body must be {\"filename\": \"...\", \"data\": \"<base64>\"}.")
+                throw APIError.badRequest("The JSON body must be {\"filename\": \"...\", \"data\": \"<base64>\", \"regions\": [...]}.")
             }
-            return [Upload(filename: payload.filename ?? name ?? "upload", bytes: try decodeBase64(Array(payload.data.utf8)))]
+            let regions: [Region]
+            do {
+                regions = try JSONDecoder().decode(RegionsPayload.self, from: json).regions.map { try RegionsField.regions($0, field: "regions") } ?? outside
+            } catch let error as APIError {
+                throw error
+            } catch {
+                throw RegionsField.invalid("regions", "must be a list of {\"x\", \"y\", \"width\", \"height\"} objects, fractions (0 to 1) of the image")
+            }
+            return [Upload(filename: payload.filename ?? name ?? "upload", bytes: try decodeBase64(Array(payload.data.utf8)), regions: regions)]
         }
         if contentType.hasPrefix("text/plain") {
-            return [Upload(filename: name ?? "upload", bytes: try decodeBase64(bytes))]
+            return [Upload(filename: name ?? "upload", bytes: try decodeBase64(bytes), regions: outside)]
         }
         if contentType.hasPrefix("image/") || contentType.hasPrefix("application/octet-stream") {
-            return [Upload(filename: name ?? "upload", bytes: bytes)]
+            return [Upload(filename: name ?? "upload", bytes: bytes, regions: outside)]
         }
         throw APIError(
             .unsupportedMediaType, code: "unsupported_media_type",

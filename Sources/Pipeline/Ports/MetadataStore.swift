@@ -6,12 +6,15 @@ public struct CompletedImage: Sendable, Equatable {
     public var height: Int
     public var format: String
     public var variants: [VariantRecord]
+    /// The regions the variants were redacted with, faces found on this run included.
+    public var regions: ImageRegions
 
-    public init(width: Int, height: Int, format: String, variants: [VariantRecord]) {
+    public init(width: Int, height: Int, format: String, variants: [VariantRecord], regions: ImageRegions = .none) {
         self.width = width
         self.height = height
         self.format = format
         self.variants = variants
+        self.regions = regions
     }
 }
 
@@ -44,6 +47,10 @@ public protocol MetadataStore: Sendable {
 
     /// PENDING or PROCESSING → FAILED for `generation`. False when that move is not allowed.
     func fail(id: String, generation: Int, error: String) async throws -> Bool
+
+    /// Replaces the image's regions (a person's review), whatever its status; `reprocess` then
+    /// makes variants with them. False when there is no such record.
+    func setRegions(id: String, regions: ImageRegions) async throws -> Bool
 
     /// Starts a new generation at PENDING with `recipe` and no variants, whatever the status was.
     /// Returns the record as it is now, or nil when there is no such record.

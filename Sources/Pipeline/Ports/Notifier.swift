@@ -4,12 +4,15 @@ public struct ImageEvent: Sendable, Equatable, Codable {
     public var status: ImageStatus
     public var variants: [VariantRecord]
     public var error: String?
+    /// On completion: the regions the variants were redacted with.
+    public var regions: ImageRegions?
 
-    public init(id: String, status: ImageStatus, variants: [VariantRecord] = [], error: String? = nil) {
+    public init(id: String, status: ImageStatus, variants: [VariantRecord] = [], error: String? = nil, regions: ImageRegions? = nil) {
         self.id = id
         self.status = status
         self.variants = variants
         self.error = error
+        self.regions = regions
     }
 }
 

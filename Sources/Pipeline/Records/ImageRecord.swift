@@ -45,6 +45,8 @@ public struct ImageRecord: Sendable, Codable, Equatable {
     public var originalKey: String
     /// Bumped by every reprocess, so a worker holding an older job cannot write over a newer one.
     public var generation: Int
+    /// Faces found and boxes a person drew: what redaction hides.
+    public var regions: ImageRegions = .none
 
     public init(
         id: String, filename: String, recipe: String, contentType: String, bytes: Int, sha256: String, originalKey: String,

@@ -1,3 +1,4 @@
+import Foundation
 import Imaging
 
 /// The regions of an image that redaction hides: faces the detector found and boxes a person
@@ -30,5 +31,21 @@ public struct ImageRegions: Sendable, Codable, Equatable {
     /// These regions with the detector's `faces` in place of any faces known before.
     public func withDetected(_ faces: [Region]) -> ImageRegions {
         ImageRegions(regions: regions.filter { $0.kind != .face } + faces, facesDetected: true, reviewed: reviewed)
+    }
+}
+
+extension ImageRegions {
+    /// The JSON a metadata store keeps in its `regions` column.
+    public static func json(_ regions: ImageRegions) throws -> String {
+        String(decoding: try JSONEncoder().encode(regions), as: UTF8.self)
+    }
+
+    /// From a `regions` column; NULL (a record made before regions existed) is `.none`.
+    public init(json: String?) throws {
+        guard let json, !json.isEmpty else {
+            self = .none
+            return
+        }
+        self = try JSONDecoder().decode(ImageRegions.self, from: Data(json.utf8))
     }
 }

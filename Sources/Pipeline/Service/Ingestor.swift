@@ -5,10 +5,13 @@ import Imaging
 public struct Upload: Sendable {
     public var filename: String
     public var bytes: [UInt8]
+    /// Boxes the uploader marked to hide (licence plates, documents), in fractions of the upright image.
+    public var regions: [Region]
 
-    public init(filename: String, bytes: [UInt8]) {
+    public init(filename: String, bytes: [UInt8], regions: [Region] = []) {
         self.filename = filename
         self.bytes = bytes
+        self.regions = regions
     }
 }
 
@@ -54,7 +57,9 @@ public struct Ingestor: Sendable {
         if let key = idempotencyKey {
             guard (1...255).contains(key.count) else { throw IngestError.badIdempotencyKey }
             let fingerprint = ContentDigest.sha256Hex(
-                Array(([recipe] + zip(uploads, digests).map { "\($1) \(DisplayName.normalise($0.filename))" }).joined(separator: "\n").utf8))
+                Array(
+                    ([recipe] + zip(uploads, digests).map { "\($1) \(DisplayName.normalise($0.filename)) \($0.regions.map { "\($0.x),\($0.y),\($0.width),\($0.height)" })" })
+                        .joined(separator: "\n").utf8))
             switch try await metadata.claimIdempotencyKey(key, fingerprint: fingerprint) {
             case .claimed: break
             case .inProgress: throw IngestError.idempotencyKeyInUse
@@ -73,7 +78,8 @@ public struct Ingestor: Sendable {
             var records: [ImageRecord] = []
             do {
                 for (upload, (header, digest)) in zip(uploads, zip(headers, digests)) {
-                    let record = intake.record(filename: upload.filename, recipe: recipe, bytes: upload.bytes, sha256: digest, header: header)
+                    var record = intake.record(filename: upload.filename, recipe: recipe, bytes: upload.bytes, sha256: digest, header: header)
+                    if !upload.regions.isEmpty { record.regions = .manual(upload.regions) }
                     try await intake.store(record, bytes: upload.bytes) {
                         try await committer.insert(record, job: Job(imageID: record.id, recipe: recipe, generation: record.generation))
                     }

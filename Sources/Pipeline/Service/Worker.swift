@@ -119,7 +119,7 @@ public struct Worker: Sendable {
             await notifier.notify(ImageEvent(id: job.imageID, status: .processing))
             let result = try await render(record, generation: job.generation, attempt: lease.attempts, recipe: job.recipe)
             if try await metadata.complete(id: job.imageID, generation: job.generation, attempt: lease.attempts, with: result) {
-                await notifier.notify(ImageEvent(id: job.imageID, status: .completed, variants: result.variants))
+                await notifier.notify(ImageEvent(id: job.imageID, status: .completed, variants: result.variants, regions: result.regions))
             } else {
                 try await discardIfOrphaned(result.variants, job: job)
             }
@@ -178,7 +178,7 @@ public struct Worker: Sendable {
         guard let original = try await blobs.get(record.originalKey) else {
             throw PermanentJobError(message: "The original upload is missing from storage.")
         }
-        let result = try await renderer.render(original, recipe: name)
+        let result = try await renderer.render(original, recipe: name, regions: record.regions)
         let variants = result.variants.map { variant in
             let image = variant.image
             return VariantRecord(
@@ -202,7 +202,8 @@ public struct Worker: Sendable {
             try await group.waitForAll()
         }
         let source = result.source
-        return CompletedImage(width: source.orientedWidth, height: source.orientedHeight, format: source.format.rawValue, variants: variants)
+        return CompletedImage(
+            width: source.orientedWidth, height: source.orientedHeight, format: source.format.rawValue, variants: variants, regions: result.regions)
     }
 
     /// `giveUp`, logged with the cause; a store that cannot record it leaves the job to its lease.
@@ -225,6 +226,7 @@ public struct Worker: Sendable {
 
     /// A short, safe description of an unexpected error for the record.
     static func summary(_ error: any Error) -> String {
+        if let imaging = error as? ImagingError { return imaging.message }
         let text = String(describing: error)
         return String(text.prefix(300))
     }
