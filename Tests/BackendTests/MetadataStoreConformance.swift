@@ -1,5 +1,6 @@
 import AWSBackends
 import Foundation
+import Imaging
 import Testing
 
 @testable import Pipeline
@@ -134,6 +135,31 @@ enum Stores {
         _ = try await metadata.fail(id: done.id, generation: 1, error: "x")
         #expect(try await metadata.adopt(Stores.record(done.id, filename: "late.jpg")) == false)
         #expect(try await metadata.record(id: done.id)?.filename == "done.jpg")
+    }
+
+    /// Regions sent with an upload, the faces a worker found, and a person's review all survive
+    /// a round trip, and a reprocess keeps them (detection runs once per image).
+    @Test(arguments: Stores.all)
+    func regionsAreStoredCompletedReplacedAndKeptByARestart(_ stores: Stores.Combination) async throws {
+        let (metadata, queue) = try await stores()
+        var record = Stores.record()
+        let plate = Region(x: 0.1, y: 0.7, width: 0.25, height: 0.08, kind: .manual)
+        record.regions = .manual([plate])
+        try await metadata.insert(record)
+        #expect(try await metadata.record(id: record.id)?.regions == .manual([plate]))
+        let face = Region(x: 0.4, y: 0.2, width: 0.125, height: 0.2, kind: .face, score: 0.93)
+        let found = ImageRegions.manual([plate]).withDetected([face])
+        #expect(try await metadata.markProcessing(id: record.id, generation: 1, attempts: 1))
+        #expect(
+            try await metadata.complete(
+                id: record.id, generation: 1, attempt: 1, with: CompletedImage(width: 8, height: 8, format: "jpeg", variants: [], regions: found)))
+        #expect(try await metadata.record(id: record.id)?.regions == found)
+        let reviewed = ImageRegions(regions: [face], facesDetected: true, reviewed: true)
+        #expect(try await metadata.setRegions(id: record.id, regions: reviewed))
+        #expect(try await metadata.setRegions(id: "missing", regions: reviewed) == false)
+        let restarted = try #require(try await stores.committer(metadata, queue).restart(id: record.id, recipe: "privacy"))
+        #expect(restarted.regions == reviewed)
+        #expect(try await metadata.list(status: nil, limit: 10, after: nil).first { $0.id == record.id }?.regions == reviewed)
     }
 
     @Test(arguments: Stores.all)

@@ -249,14 +249,14 @@ actor PausingRenderer: Renderer {
 
     init(inner: any Renderer) { self.inner = inner }
 
-    nonisolated func render(_ bytes: [UInt8], recipe: String) async throws -> RecipeResult {
+    nonisolated func render(_ bytes: [UInt8], recipe: String, regions: ImageRegions) async throws -> RecipeResult {
         await enter()
-        return try await inner.render(bytes, recipe: recipe)
+        return try await inner.render(bytes, recipe: recipe, regions: regions)
     }
 
-    nonisolated func render(_ bytes: [UInt8], transform: TransformSpec) async throws -> RecipeResult {
+    nonisolated func render(_ bytes: [UInt8], transform: TransformSpec, regions: ImageRegions) async throws -> RecipeResult {
         await enter()
-        return try await inner.render(bytes, transform: transform)
+        return try await inner.render(bytes, transform: transform, regions: regions)
     }
 
     private func enter() async {
