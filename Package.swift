@@ -178,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Composition", "Pipeline", "Imaging", "BlockingWork", "Webhooks", "URLDialects",
+                "Server", "Composition", "Pipeline", "Imaging", "BlockingWork", "Webhooks", "URLDialects", "FaceDetection",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]

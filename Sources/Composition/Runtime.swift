@@ -179,7 +179,7 @@ public struct Runtime: Sendable {
         // message instead of failing the first redacting image.
         if let faces {
             do {
-                _ = try await requestPool.run { try CenterFaceDetector(settings: faces) }
+                try await requestPool.run { try CenterFaceDetector.check(faces) }
             } catch let error as ImagingError {
                 throw ConfigurationError("faces: \(error.message)")
             }

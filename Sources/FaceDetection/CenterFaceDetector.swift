@@ -2,6 +2,7 @@ import CFaceDetect
 import Foundation
 import Imaging
 import Pipeline
+import Synchronization
 
 /// CenterFace (a CNN, MIT licence, WIDER FACE 0.94/0.93/0.88 easy/medium/hard as published) run
 /// by OpenCV's DNN module on a fixed, letterboxed square probe of each image.
@@ -55,6 +56,23 @@ public final class CenterFaceDetector: FaceDetector, @unchecked Sendable {
                 x: x, y: y, width: min(1 - x, Double(box.width) / w), height: min(1 - y, Double(box.height) / h), kind: .face,
                 score: (Double(box.score) * 1000).rounded() / 1000)
         }
+    }
+}
+
+extension CenterFaceDetector {
+    /// Settings whose model loaded and ran in this process: checked once, not once per start of
+    /// a component (a test process starts many).
+    private static let checked = Mutex<Set<String>>([])
+
+    /// Loads the model once and runs it on a blank probe, so a missing or corrupt file is an
+    /// error at start-up; a model already checked in this process (same file, size and date)
+    /// is not loaded again.
+    public static func check(_ settings: FaceSettings) throws {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: settings.modelPath)
+        let key = "\(settings.modelPath)|\(settings.probe)|\(attributes?[.size] ?? 0)|\(attributes?[.modificationDate] ?? 0)"
+        if checked.withLock({ $0.contains(key) }) { return }
+        _ = try CenterFaceDetector(settings: settings)
+        checked.withLock { _ = $0.insert(key) }
     }
 }
 

@@ -7,7 +7,7 @@ import Testing
 @Suite struct RecipeLoadingTests {
     @Test func builtInsMirrorTheSeedSystem() throws {
         let catalog = RecipeCatalog.builtIn
-        #expect(catalog.names == ["default", "grayscale", "pixelate", "watermark"])
+        #expect(catalog.names == ["default", "grayscale", "pixelate", "privacy", "watermark"])
         let standard = try #require(catalog.recipe(named: "default"))
         #expect(standard.variants.map(\.name) == ["thumbnail", "medium", "large"])
         let boxes = standard.variants.compactMap { variant -> Int? in

@@ -117,6 +117,16 @@ struct SchemaChecker {
                 "/api/images/{id}/original", "/api/images/\(id)/original", .get, headers: [.ifNoneMatch: original.headers[.eTag] ?? ""])
             _ = try await call("/api/images/{id}/variants/{name}", "/api/images/\(id)/variants/large", .get)
             _ = try await call("/api/images/{id}/variants/{name}", "/api/images/\(id)/variants/none", .get)
+            let regions: HTTPFields = [.contentType: "application/json"]
+            _ = try await call(
+                "/api/images/{id}/regions", "/api/images/\(id)/regions", .put, headers: regions,
+                body: ByteBuffer(string: #"{"regions": [{"x": 0.1, "y": 0.2, "width": 0.3, "height": 0.25}], "reprocess": false}"#))
+            _ = try await call(
+                "/api/images/{id}/regions", "/api/images/\(id)/regions", .put, headers: regions,
+                body: ByteBuffer(string: #"{"regions": [{"x": 0.9, "y": 0.2, "width": 0.3, "height": 0.25}]}"#))
+            _ = try await call(
+                "/api/images/{id}/regions", "/api/images/01m7yj88gxxmxx1r4dtw6w3eg0/regions", .put, headers: regions,
+                body: ByteBuffer(string: #"{"regions": []}"#))
             _ = try await call("/api/images/{id}/reprocess", "/api/images/\(id)/reprocess?recipe=pixelate", .post)
             _ = try await call("/api/images/{id}/reprocess", "/api/images/\(id)/reprocess?recipe=nope", .post)
             _ = try await call("/api/recipes", "/api/recipes", .get)

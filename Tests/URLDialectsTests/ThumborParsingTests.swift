@@ -31,7 +31,7 @@ import Testing
         ("adaptive-fit-in/300x200", TransformSpec.Scale(width: 300, height: 200, fit: .inside, adaptive: true)),
         ("300x200/right/bottom", TransformSpec.Scale(width: 300, height: 200, fit: .cover, gravity: .southEast, upscale: true)),
         ("300x200/top", TransformSpec.Scale(width: 300, height: 200, fit: .cover, gravity: .north, upscale: true)),
-        ("300x200/smart", TransformSpec.Scale(width: 300, height: 200, fit: .cover, gravity: .smart, upscale: true)),
+        ("300x200/smart", TransformSpec.Scale(width: 300, height: 200, fit: .cover, gravity: .faces, upscale: true)),
         ("300x200/filters:no_upscale()", TransformSpec.Scale(width: 300, height: 200, fit: .cover)),
         ("fit-in/300x200/filters:upscale()", TransformSpec.Scale(width: 300, height: 200, fit: .inside, upscale: true)),
     ])

@@ -10,6 +10,9 @@ import URLDialects
 struct ResolvedSource: Sendable {
     var identity: String
     var lastModified: Date?
+    /// A stored image's regions (found once, or edited by a person): its URLs redact with them
+    /// without detecting again. Nothing is known of other sources.
+    var regions: ImageRegions = .none
     var load: @Sendable () async throws -> [UInt8]
 }
 
@@ -37,7 +40,7 @@ struct SourceResolver: Sendable {
         case .stored(let id):
             guard let record = try await metadata.record(id: id) else { throw TransformError.notFound("There is no image \(id).") }
             let (blobs, key) = (self.blobs, record.originalKey)
-            return ResolvedSource(identity: "sha256:\(record.sha256)", lastModified: record.createdAt) {
+            return ResolvedSource(identity: "sha256:\(record.sha256)", lastModified: record.createdAt, regions: record.regions) {
                 guard let bytes = try await blobs.get(key) else { throw TransformError.notFound("The original of image \(id) is missing.") }
                 return bytes
             }

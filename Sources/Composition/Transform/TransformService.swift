@@ -105,6 +105,9 @@ public struct TransformService: Sendable {
             // A recipe's variant is keyed by its definition, so editing the recipe file misses.
             extra += "|\(String(describing: recipe.variants.first { $0.name == named.variant }))|\(String(describing: recipe.animation))"
         }
+        // A redacting result depends on the regions too: a box a person adds must never be
+        // answered from a render made before it.
+        if spec.usesRegions || spec.variantOf != nil { extra += "|regions:\((try? ImageRegions.json(source.regions)) ?? "")" }
         let key = TransformCache.key(spec: spec.canonicalJSON, source: source.identity, extra: extra)
         let etag = "\"\(key.split(separator: "/").last!.prefix(32))\""
         if let ifNoneMatch, Self.matches(ifNoneMatch, etag) {
@@ -141,7 +144,7 @@ public struct TransformService: Sendable {
         metrics.record(.render)
         let rendered: RecipeResult
         do {
-            rendered = try await renderer.render(bytes, transform: spec)
+            rendered = try await renderer.render(bytes, transform: spec, regions: source.regions)
         } catch let error as ImagingError {
             throw TransformError.from(error)
         } catch let error as RenderError {

@@ -39,19 +39,26 @@ public struct Redaction: Sendable, Equatable, Codable {
     public var mode: RedactionMode
     /// Each box grown by this fraction of its size on every side, to cover hair and jaw.
     public var padding: Double
+    /// Boxes this redaction hides besides the image's own regions: imgproxy's `blur_areas`.
+    public var areas: [Region]
 
     public static let defaultPadding = 0.2
     public static let paddingRange = 0.0...2.0
 
-    public init(faces: Bool = true, manual: Bool = true, mode: RedactionMode = .pixelate(block: RedactionMode.defaultBlock), padding: Double = defaultPadding) {
+    public init(
+        faces: Bool = true, manual: Bool = true, mode: RedactionMode = .pixelate(block: RedactionMode.defaultBlock), padding: Double = defaultPadding,
+        areas: [Region] = []
+    ) {
         self.faces = faces
         self.manual = manual
         self.mode = mode
         self.padding = padding
+        self.areas = areas
     }
 
     public func validate() throws {
-        guard faces || manual else { throw ImagingError.invalidArgument("a redaction must hide faces, manual regions, or both") }
+        guard faces || manual || !areas.isEmpty else { throw ImagingError.invalidArgument("a redaction must hide faces, manual regions, or both") }
+        try Region.validate(areas)
         guard padding.isFinite, Self.paddingRange.contains(padding) else {
             throw ImagingError.invalidArgument("redaction padding must be between 0 and 2 (a fraction of each box), not \(padding)")
         }
@@ -60,6 +67,6 @@ public struct Redaction: Sendable, Equatable, Codable {
 
     /// The regions of `all` this redaction hides, padded.
     public func selecting(_ all: [Region]) -> [Region] {
-        all.filter { ($0.kind == .face && faces) || ($0.kind == .manual && manual) }.map { $0.padded(by: padding) }
+        (all.filter { ($0.kind == .face && faces) || ($0.kind == .manual && manual) } + areas).map { $0.padded(by: padding) }
     }
 }

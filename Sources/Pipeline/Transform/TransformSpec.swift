@@ -93,6 +93,9 @@ public struct TransformSpec: Sendable, Codable, Equatable {
     /// A mosaic of this many pixels per block.
     public var pixelate: Int?
     public var watermark: Watermark?
+    /// Faces and regions hidden (imgproxy's `blur_detections`, `blur_areas`, thumbor's
+    /// `redact()`); nil when none, so the cache keys of other URLs are unchanged.
+    public var redactions: [Redaction]?
     /// Nil keeps the source's format where Darkroom can write it, else JPEG.
     public var format: OutputFormat?
     public var quality: Int?
@@ -133,6 +136,20 @@ public struct TransformSpec: Sendable, Codable, Equatable {
             }
         }
         if let quality, !(1...100).contains(quality) { throw ImagingError.invalidArgument("quality must be between 1 and 100, not \(quality)") }
+        for redaction in redactions ?? [] { try redaction.validate() }
+    }
+
+    /// True when the render reads the image's regions (redacts, or centres on faces).
+    public var usesRegions: Bool {
+        !(redactions ?? []).isEmpty || resize?.gravity == .faces || { if case .box(_, _, .faces, _)? = crop { true } else { false } }()
+    }
+
+    /// Adds a redaction, replacing an earlier one of the same reach (a later option wins, as in
+    /// imgproxy).
+    public mutating func addRedaction(_ redaction: Redaction) {
+        var list = (redactions ?? []).filter { $0.faces != redaction.faces || $0.manual != redaction.manual || !$0.areas.isEmpty || !redaction.areas.isEmpty }
+        list.append(redaction)
+        redactions = list
     }
 
     /// The canonical JSON of this transformation (sorted keys): equal specs give equal text.
@@ -190,6 +207,7 @@ public struct TransformSpec: Sendable, Codable, Equatable {
         if let blur { operations.append(.blur(sigma: blur)) }
         if let sharpen { operations.append(.sharpen(sigma: sharpen)) }
         if let pixelate { operations.append(.pixelate(block: pixelate)) }
+        for redaction in redactions ?? [] { operations.append(.redact(redaction)) }
         if let watermark {
             operations.append(
                 .imageWatermark(

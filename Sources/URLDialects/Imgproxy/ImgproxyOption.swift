@@ -9,6 +9,10 @@ enum ImgproxyOption: String, CaseIterable, Sendable {
     case stripMetadata = "strip_metadata"
     case background, enlarge, extend, dpr, preset, cachebuster, expires, filename
     case returnAttachment = "return_attachment"
+    case blurDetections = "blur_detections"
+    /// Darkroom's own: `blur_detections` with a mosaic instead of a blur.
+    case pixelateDetections = "pixelate_detections"
+    case blurAreas = "blur_areas"
 
     var aliases: [String] {
         switch self {
@@ -37,6 +41,9 @@ enum ImgproxyOption: String, CaseIterable, Sendable {
         case .expires: ["exp"]
         case .filename: ["fn"]
         case .returnAttachment: ["att"]
+        case .blurDetections: ["bd"]
+        case .pixelateDetections: ["pxd"]
+        case .blurAreas: ["ba"]
         }
     }
 

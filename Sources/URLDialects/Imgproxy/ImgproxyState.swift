@@ -72,6 +72,26 @@ struct ImgproxyState {
             delivery.filename = name
         case .returnAttachment: delivery.attachment = try args.bool(0) ?? false
         case .preset: break  // Expanded by the dialect.
+        case .blurDetections:
+            let sigma = try args.double(0) ?? 0
+            try Self.checkClasses(args, from: 1)
+            if sigma > 0 { spec.addRedaction(Redaction(faces: true, manual: true, mode: .blur(sigma: sigma))) } else { spec.redactions = nil }
+        case .pixelateDetections:
+            let block = try args.int(0, in: 0...4096) ?? 0
+            try Self.checkClasses(args, from: 1)
+            if block > 1 { spec.addRedaction(Redaction(faces: true, manual: true, mode: .pixelate(block: block))) } else { spec.redactions = nil }
+        case .blurAreas:
+            let sigma = try args.double(0) ?? 0
+            let numbers = try (1..<max(1, a.count)).map { try args.double($0) ?? 0 }
+            guard numbers.count % 4 == 0 else {
+                throw DialectError.badOption("blur_areas takes a sigma, then left:top:width:height for each area, as fractions (0 to 1) of the image")
+            }
+            let areas = stride(from: 0, to: numbers.count, by: 4).map {
+                Region(x: numbers[$0], y: numbers[$0 + 1], width: numbers[$0 + 2], height: numbers[$0 + 3], kind: .manual)
+            }
+            if sigma > 0, !areas.isEmpty {
+                spec.addRedaction(Redaction(faces: false, manual: false, mode: .blur(sigma: sigma), padding: 0, areas: areas))
+            }
         }
     }
 
@@ -149,6 +169,11 @@ struct ImgproxyState {
     /// places crops at a gravity or around a focus point, not at offsets.
     static func gravity(_ args: Arguments, from start: Int) throws -> (Gravity, FocusPoint?) {
         guard let type = args.string(start) else { return (.centre, nil) }
+        if type == "obj" {
+            // imgproxy's object gravity: Darkroom detects faces, so the classes are face or none.
+            try checkClasses(args, from: start + 1)
+            return (.faces, nil)
+        }
         if type == "fp" {
             let x = try args.double(start + 1) ?? 0.5
             let y = try args.double(start + 2) ?? 0.5
@@ -161,6 +186,14 @@ struct ImgproxyState {
             throw DialectError.badOption("gravity offsets are not supported; use a gravity or fp:x:y")
         }
         return (gravity, nil)
+    }
+
+    /// Object classes named after a detection option: Darkroom's detector finds faces only.
+    static func checkClasses(_ args: Arguments, from start: Int) throws {
+        for index in start..<max(start, args.values.count) {
+            guard let name = args.string(index) else { continue }
+            guard name == "face" else { throw DialectError.badOption("\(args.option): Darkroom detects faces only, not '\(name)'") }
+        }
     }
 
     /// `R:G:B` or a hex colour; empty resets it.

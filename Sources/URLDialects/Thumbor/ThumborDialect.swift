@@ -106,7 +106,9 @@ struct ThumborPath {
                 } else {
                     // thumbor's default: fill the box and crop, enlarging when the source is smaller.
                     scale.fit = size.width != nil && size.height != nil ? .cover : .inside
-                    scale.gravity = smart ? .smart : Self.gravity(horizontal, vertical)
+                    // thumbor's smart crop centres on the faces it detects: so does Darkroom's
+                    // (`faces`, which falls back to `smart` where none are found).
+                    scale.gravity = smart ? .faces : Self.gravity(horizontal, vertical)
                     scale.upscale = upscale ?? true
                 }
                 spec.resize = scale

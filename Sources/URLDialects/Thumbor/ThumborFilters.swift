@@ -96,6 +96,22 @@ enum ThumborFilters {
             // thumbor turns counter-clockwise; Darkroom's rotate turns clockwise.
             let degrees = Int(try number(0))
             if degrees % 90 == 0 { spec.rotate = (360 - (degrees % 360 + 360) % 360) % 360 } else { ignored.append(filter.name) }
+        case "redact":
+            // imagor's spelling: redact(pixelate,16), redact(blur,25), redact(black), and
+            // Darkroom's redact(fill,COLOUR); redact() pixelates.
+            let mode = a.first?.lowercased() ?? "pixelate"
+            let redaction: Redaction
+            switch mode {
+            case "pixelate", "":
+                redaction = Redaction(mode: .pixelate(block: a.count > 1 ? Int(try number(1)) : RedactionMode.defaultBlock))
+            case "blur": redaction = Redaction(mode: .blur(sigma: a.count > 1 ? try number(1) : RedactionMode.defaultSigma))
+            case "black": redaction = Redaction(mode: .fill(.black))
+            case "fill":
+                guard a.count > 1, let fill = colour(a[1]) else { throw DialectError.badOption("redact(fill, COLOUR) needs a colour name or hex") }
+                redaction = Redaction(mode: .fill(fill))
+            default: throw DialectError.badOption("redact() takes pixelate, blur, black or fill, not '\(mode)'")
+            }
+            spec.addRedaction(redaction)
         default: ignored.append(filter.name)
         }
     }
