@@ -29,16 +29,17 @@ export class Api {
   }
 
   // fetch + JSON, asking for a key and retrying once when the server says 401.
-  async request(method, path, { retry = true } = {}) {
+  async request(method, path, { retry = true, json } = {}) {
     let response;
     try {
-      response = await fetch(path, { method, headers: this.headers({ Accept: "application/json" }) });
+      const headers = this.headers(json === undefined ? { Accept: "application/json" } : { Accept: "application/json", "Content-Type": "application/json" });
+      response = await fetch(path, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
     } catch {
       throw new ApiError(0, "network", "The server could not be reached. Check that Darkroom is running.");
     }
     if (response.status === 401 && retry && this.onUnauthorized) {
       await this.onUnauthorized();
-      return this.request(method, path, { retry: false });
+      return this.request(method, path, { retry: false, json });
     }
     if (response.status === 204) return null;
     const body = await response.json().catch(() => null);
@@ -67,6 +68,11 @@ export class Api {
 
   reprocess(id, recipe) {
     return this.request("POST", `/api/images/${encodeURIComponent(id)}/reprocess?recipe=${encodeURIComponent(recipe)}`);
+  }
+
+  // Replaces the image's regions (a person's review) and, unless told not to, reprocesses it.
+  saveRegions(id, regions, reprocess = true) {
+    return this.request("PUT", `/api/images/${encodeURIComponent(id)}/regions`, { json: { regions, reprocess } });
   }
 
   // A signed on-the-fly URL in imgproxy's or thumbor's dialect, for the playground.

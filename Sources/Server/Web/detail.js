@@ -2,6 +2,7 @@
 // download link and a copy-link button; the error of a FAILED image; reprocess and delete.
 
 import { Playground } from "./playground.js";
+import { RegionEditor } from "./regions.js";
 import { badge, confirmAction, copyText, dimensions, el, formatBytes, formatKB, formatTime, toast } from "./dom.js";
 
 export class DetailView {
@@ -92,7 +93,19 @@ export class DetailView {
       this.playground = new Playground(this.api, image);
       this.playgroundElement = this.playground.element();
     }
-    this.body.replaceChildren(summary, this.actions(image), el("h3", {}, "Files"), files, this.playgroundElement);
+    // The region review is kept while the same image re-renders with unsaved edits, so an
+    // event does not throw a person's boxes away.
+    if (!this.regionEditor || this.regionEditor.image.id !== image.id || !this.regionEditor.dirty) {
+      this.regionEditor = new RegionEditor(this.api, image, {
+        onSaved: (updated) => {
+          this.regionEditor = null;
+          this.render(updated);
+          this.onChanged(updated);
+        },
+      });
+      this.regionElement = this.regionEditor.element();
+    }
+    this.body.replaceChildren(summary, this.actions(image), this.regionElement, el("h3", {}, "Files"), files, this.playgroundElement);
   }
 
   fileRow(file, image) {

@@ -152,7 +152,14 @@ export class Gallery {
       el(
         "button.card-open",
         { type: "button", "aria-label": `${image.filename}, ${image.status.toLowerCase()}. Open details`, onclick: () => this.onOpen(image.id) },
-        el("div.thumb", {}, picture, badge(image.status)),
+        el(
+          "div.thumb",
+          {},
+          picture,
+          badge(image.status),
+          // Faces were found (or looked for) and no person has checked them yet.
+          image.facesDetected && !image.regionsReviewed ? el("span.chip.unreviewed.card-review", { title: "Its regions have not been reviewed" }, "Review") : null,
+        ),
         el("div.card-meta", {}, el("span.card-name", { title: image.filename }, image.filename)),
         el("div.card-facts", {}, facts),
       ),
