@@ -10,6 +10,7 @@ import subprocess
 import time
 import urllib.parse
 import uuid
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -414,3 +415,51 @@ def test_loadgen_drops_into_the_bucket_and_hears_each_image_finish(pipeline, pho
 def test_loadgen_refuses_a_bucket_that_does_not_exist(moto, tmp_path, photos):
     code, output = run(["loadgen", f"s3://{unique('missing')}/in", "--images", str(photos[0].parent), "--count", "1"], environment=moto.environment())
     assert code == 2 and "the bucket does not exist" in output
+
+
+FACES = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "faces" / "images" / "dlib" / "2008_001322.jpg"
+
+
+def _energy(image, box):
+    """Mean squared difference of horizontal neighbours inside a fractional box."""
+    grey = image.convert("L")
+    w, h = grey.size
+    left, top = int(box["x"] * w), int(box["y"] * h)
+    right, bottom = int((box["x"] + box["width"]) * w), int((box["y"] + box["height"]) * h)
+    total, count = 0, 0
+    for y in range(top, bottom):
+        row = [grey.getpixel((x, y)) for x in range(left, right)]
+        total += sum((a - b) ** 2 for a, b in zip(row, row[1:]))
+        count += len(row) - 1
+    return total / max(count, 1)
+
+
+@pytest.mark.skipif(not FACES.exists(), reason="../shared/corpus/faces is not beside the project: skipped")
+def test_faces_dropped_in_s3_are_found_stored_in_dynamodb_announced_on_sns_and_redacted(moto, tmp_path):
+    pipeline = Pipeline(moto, tmp_path, environment={"DARKROOM_EVENTS_RECIPE": "privacy"})
+    try:
+        pipeline.put("incoming/three people.jpg", FACES.read_bytes())
+        items = wait_for("a COMPLETED item", lambda: (lambda found: found if found and found[0]["status"] in ("COMPLETED", "FAILED") else None)(pipeline.images()))
+        item = items[0]
+        assert item["status"] == "COMPLETED", item.get("error")
+        # DynamoDB keeps the regions as a map a console can read.
+        regions = item["regions"]
+        assert regions["facesDetected"] is True and regions["reviewed"] is False
+        faces = [box for box in regions["boxes"] if box["kind"] == "face"]
+        assert len(faces) == 3, regions
+        for box in faces:
+            assert 0 <= float(box["x"]) < 1 and 0 < float(box["width"]) <= 1 and 0.5 <= float(box["score"]) <= 1
+        # The SNS message carries them too.
+        messages = wait_for("a notification", lambda: pipeline.notifications() or None)
+        body = json.loads(messages[0]["Message"])
+        assert body["status"] == "COMPLETED"
+        assert len([r for r in body["regions"] if r["kind"] == "face"]) == 3 and body["facesDetected"] is True
+        # And the large variant in the output bucket hides every face.
+        large = next(v for v in item["variants"] if v["name"] == "large")
+        data = pipeline.s3.get_object(Bucket=pipeline.output_bucket, Key=large["location"].split("/", 3)[3])["Body"].read()
+        redacted, original = Image.open(io.BytesIO(data)), Image.open(FACES)
+        for box in faces:
+            fractions = {k: float(box[k]) for k in ("x", "y", "width", "height")}
+            assert _energy(redacted, fractions) < _energy(original, fractions) * 0.6, box
+    finally:
+        pipeline.stop()

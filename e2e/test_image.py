@@ -104,6 +104,20 @@ def test_the_image_serves_processes_reports_health_and_stops_cleanly():
         status, data = call(base + variant["url"] if variant["url"].startswith("/") else variant["url"])
         assert Image.open(io.BytesIO(data)).size == (variant["width"], variant["height"])
 
+        # The image carries the face model and detects in its render children.
+        if FACES.exists():
+            status, body = call(base + "/api/images?recipe=privacy", "POST", FACES.read_bytes(), {"Content-Type": "image/jpeg"})
+            assert status == 202, body
+            faces_id = json.loads(body)["id"]
+            while True:
+                faced = json.loads(call(f"{base}/api/images/{faces_id}")[1])
+                if faced["status"] in ("COMPLETED", "FAILED"):
+                    break
+                assert time.time() < deadline + 60, faced
+                time.sleep(0.3)
+            assert faced["status"] == "COMPLETED", faced.get("error")
+            assert len([r for r in faced["regions"] if r["kind"] == "face"]) == 3, faced["regions"]
+
         # The HEALTHCHECK the image declares (docker format keeps it) passes on this port.
         assert podman("healthcheck", "run", container.name, check=False).returncode == 0, container.logs()
         assert podman("exec", container.name, "id", "-u").stdout.strip() == "10001", "not root"
@@ -118,6 +132,35 @@ def test_the_image_serves_processes_reports_health_and_stops_cleanly():
         assert state["ExitCode"] == 0, f"SIGTERM ends it cleanly: {state}\n{container.logs()}"
     finally:
         container.stop()
+
+
+FACES = ROOT.parent / "shared" / "corpus" / "faces" / "images" / "dlib" / "2008_001322.jpg"
+
+
+@needs_image
+@pytest.mark.skipif(not FACES.exists(), reason="../shared/corpus/faces is not beside the project: skipped")
+def test_the_image_as_a_lambda_function_finds_and_redacts_faces(tmp_path):
+    from lambda_emulators import CargoLambda, cargo
+    from moto_server import Moto
+    from test_lambda import Stack, answer
+
+    if cargo() is None:
+        pytest.skip("cargo is missing (make test installs Debian's cargo when rustup's is absent)")
+    moto = Moto(signed=True)
+    emulator = CargoLambda(tmp_path)
+    stack = Stack(moto, tmp_path)
+    container = Container(environment=stack.environment(emulator.runtime_api) | {"DARKROOM_EVENTS_RECIPE": "privacy"})
+    try:
+        event = stack.put("incoming/three-people.jpg", FACES.read_bytes())
+        assert answer(emulator.invoke(event, timeout=180)) == {"completed": 1, "failed": 0, "ignored": 0}, container.logs()
+        [item] = stack.images()
+        assert item["status"] == "COMPLETED"
+        assert item["regions"]["facesDetected"] is True
+        assert len([box for box in item["regions"]["boxes"] if box["kind"] == "face"]) == 3, item["regions"]
+    finally:
+        container.stop()
+        emulator.stop()
+        moto.stop()
 
 
 @needs_image

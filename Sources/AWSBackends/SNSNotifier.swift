@@ -5,7 +5,7 @@ import Pipeline
 /// Publishes one JSON message per COMPLETED or FAILED image to an SNS topic, with `status` and
 /// `recipe` message attributes so subscribers can filter. The message carries the seed systems'
 /// fields: id, filename, status, recipe, timestamps, size, format, error, and each variant's
-/// dimensions and location.
+/// dimensions and location; and the regions (faces found, boxes drawn) as the API shows them.
 ///
 /// Unlike webhooks, the publish is awaited: it is one API call, retried by the client, and a
 /// worker acknowledges its job only after it, so a crash never loses a notification (subscribers
@@ -63,6 +63,13 @@ public struct SNSNotifier: Notifier {
         if let completedAt = record.completedAt { object["completedAt"] = Timestamp.string(completedAt) }
         if let error = event.error ?? record.error { object["error"] = error }
         if let location = locate(record.originalKey) { object["originalLocation"] = location }
+        // The regions the variants were redacted with, in the API's shape.
+        let regions = event.regions ?? record.regions
+        if let json = try? JSONEncoder().encode(regions.regions), let list = try? JSONSerialization.jsonObject(with: json) {
+            object["regions"] = list
+            object["facesDetected"] = regions.facesDetected
+            object["regionsReviewed"] = regions.reviewed
+        }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Pipeline
 
 /// How the API links to an original or a variant: straight to the bucket with a presigned URL
@@ -46,12 +47,16 @@ public enum EventPayload {
             var status: ImageStatus
             var error: String?
             var variants: [VariantLink]
-            /// On completion: the regions the variants were redacted with.
-            var regions: ImageRegions?
+            /// On completion: the regions the variants were redacted with, in the API's shape.
+            var regions: [Region]?
+            var facesDetected: Bool?
+            var regionsReviewed: Bool?
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let variants = VariantLink.list(event.variants, id: event.id, links: links)
-        return Array((try? encoder.encode(Payload(id: event.id, status: event.status, error: event.error, variants: variants, regions: event.regions))) ?? Data())
+        return Array((try? encoder.encode(Payload(
+                            id: event.id, status: event.status, error: event.error, variants: variants, regions: event.regions?.regions,
+                            facesDetected: event.regions?.facesDetected, regionsReviewed: event.regions?.reviewed))) ?? Data())
     }
 }
