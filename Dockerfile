@@ -6,7 +6,7 @@
 # Build: a static Swift standard library, so the runtime image needs no Swift.
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libvips-dev libsqlite3-dev pkg-config libopencv-dnn-dev \
+    && apt-get install -y --no-install-recommends libvips-dev libsqlite3-dev pkg-config libopencv-dnn-dev libopencv-imgproc-dev libopencv-core-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./

@@ -18,7 +18,7 @@ INPUT ?= $(CORPUS)/bench
 OUT ?= out
 RECIPE ?= default
 
-.PHONY: run process test e2e build release deps apt venv bench clean format lint image image-test container-deps
+.PHONY: run process test check docs e2e build release deps apt venv bench clean format lint image image-test container-deps
 
 run: deps venv release
 	.build/release/darkroom serve --port $(PORT) --data $(DATA)
@@ -32,6 +32,17 @@ test: deps venv image
 	swift build --build-tests
 	swift test --skip-build --parallel --num-workers 2
 	$(PY) -m pytest e2e -q -rs
+
+# The fast loop: build, lint, and every Swift suite that needs no external server (CONTRIBUTING.md).
+check: deps venv
+	swift build --build-tests
+	swift format lint --strict --recursive Sources Tests Package.swift
+	swift test --skip-build --parallel --num-workers 2 --skip BackendTests
+
+# docs/configuration.md's table of keys, written from the one list (ConfigurationKey.all).
+docs: build
+	.build/debug/darkroom configuration-keys > .build/configuration-keys.md
+	python3 -c 'import re,sys; p="docs/configuration.md"; t=open(".build/configuration-keys.md").read().strip(); s=open(p).read(); open(p,"w").write(re.sub(r"(<!-- keys:begin -->\n).*?(\n<!-- keys:end -->)", lambda m: m.group(1)+t+m.group(2), s, flags=re.S))'
 
 e2e: deps venv
 	swift build --product darkroom

@@ -117,7 +117,8 @@ let package = Package(
             name: "Composition",
             dependencies: [
                 "Pipeline", "Imaging", "BlockingWork", "FileStorage", "SQLiteBackend", "PostgresBackend", "Webhooks", "AWSBackends", "AWSSigning",
-                "RenderIsolation", "FaceDetection", "URLDialects", "LambdaRuntime", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "RenderIsolation", "FaceDetection", "URLDialects", "LambdaRuntime",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),

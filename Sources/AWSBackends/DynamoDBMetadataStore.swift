@@ -136,7 +136,8 @@ public struct DynamoDBMetadataStore: MetadataStore {
     }
 
     public func setRegions(id: String, regions: ImageRegions) async throws -> Bool {
-        try await update(id, set: "regions = :rg, updatedAt = :now", when: "attribute_exists(id)", values: [":rg": DynamoDBImageItem.regions(regions)]) != nil
+        try await update(
+            id, set: "regions = :rg, updatedAt = :now", when: "attribute_exists(id)", values: [":rg": DynamoDBImageItem.regions(regions)]) != nil
     }
 
     public func restart(id: String, recipe: String) async throws -> ImageRecord? {

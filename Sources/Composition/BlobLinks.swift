@@ -55,8 +55,10 @@ public enum EventPayload {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let variants = VariantLink.list(event.variants, id: event.id, links: links)
-        return Array((try? encoder.encode(Payload(
-                            id: event.id, status: event.status, error: event.error, variants: variants, regions: event.regions?.regions,
-                            facesDetected: event.regions?.facesDetected, regionsReviewed: event.regions?.reviewed))) ?? Data())
+        return Array(
+            (try? encoder.encode(
+                Payload(
+                    id: event.id, status: event.status, error: event.error, variants: variants, regions: event.regions?.regions,
+                    facesDetected: event.regions?.facesDetected, regionsReviewed: event.regions?.reviewed))) ?? Data())
     }
 }

@@ -8,19 +8,8 @@ import SystemPackage
 /// the defaults. Keys are dotted in the file and upper snake case with a `DARKROOM_` prefix in
 /// the environment: `queue.maxDepth` is `DARKROOM_QUEUE_MAX_DEPTH`.
 extension DarkroomConfiguration {
-    /// Every key, for the README and for `--help`.
-    public static let keys = [
-        "host", "port", "data", "workers.enabled", "workers.count", "queue.maxDepth", "recipes", "limits.maxPixels", "limits.maxBytes",
-        "limits.maxFrames", "limits.formats", "worker.visibilitySeconds", "worker.maxAttempts", "worker.isolation", "server.idleTimeoutSeconds",
-        "server.maxBodyBytesInFlight", "auth.apiKeys", "auth.signingKey",
-        "auth.signedUrlSeconds", "webhooks.urls", "webhooks.secret", "webhooks.maxAttempts", "storage", "metadata", "queue.url", "notify",
-        "s3.serverSideEncryption", "s3.presignedLinks", "dynamodb.createTable", "events.queue", "events.input", "events.output", "events.recipe",
-        "transform.enabled", "transform.root", "transform.allowedSources", "transform.allowPrivateNetworks", "transform.allowUnsigned",
-        "transform.imgproxy.prefix", "transform.imgproxy.keys", "transform.imgproxy.salts", "transform.imgproxy.signatureSize",
-        "transform.imgproxy.presets", "transform.thumbor.prefix", "transform.thumbor.securityKey", "transform.watermark",
-        "transform.autoFormats", "transform.cache", "transform.cacheMaxBytes", "transform.maxAgeSeconds", "transform.workers",
-        "transform.maxQueue", "transform.timeoutSeconds", "faces.detector", "faces.model", "faces.probe", "faces.threshold",
-    ]
+    /// Every key, from the one list (`ConfigurationKey.all`), for `--help` and the docs.
+    public static var keys: [String] { ConfigurationKey.all.map(\.name) }
 
     /// Reads the layers. `flags` holds values given on the command line, by key.
     public static func load(flags: [String: ConfigContent], file: String?) async throws -> DarkroomConfiguration {
@@ -107,7 +96,9 @@ extension DarkroomConfiguration {
         c.faces.model = reader.string("faces.model")
         c.faces.probe = try reader.int("faces.probe") ?? c.faces.probe
         if let text = reader.string("faces.threshold") {
-            guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else { throw ConfigurationError("faces.threshold: '\(text)' is not a number") }
+            guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError("faces.threshold: '\(text)' is not a number")
+            }
             c.faces.threshold = value
         }
         try c.validate()

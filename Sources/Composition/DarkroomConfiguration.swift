@@ -4,7 +4,7 @@ import Imaging
 import Pipeline
 
 /// Everything `darkroom serve`, `worker` and `migrate` can be told: one configuration for every
-/// command. Every field is documented in the README.
+/// command. Every field is documented in docs/configuration.md.
 public struct DarkroomConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080

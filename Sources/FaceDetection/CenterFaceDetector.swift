@@ -51,7 +51,8 @@ public final class CenterFaceDetector: FaceDetector, @unchecked Sendable {
         guard found >= 0 else { throw ImagingError.detectionFailed("the detector failed", detail: String(cString: error)) }
         let (w, h) = (Double(probe.width), Double(probe.height))
         return boxes.prefix(Int(found)).map { box in
-            let x = min(1, max(0, Double(box.x) / w)), y = min(1, max(0, Double(box.y) / h))
+            let x = min(1, max(0, Double(box.x) / w))
+            let y = min(1, max(0, Double(box.y) / h))
             return Region(
                 x: x, y: y, width: min(1 - x, Double(box.width) / w), height: min(1 - y, Double(box.height) / h), kind: .face,
                 score: (Double(box.score) * 1000).rounded() / 1000)

@@ -140,7 +140,8 @@ extension SQLiteStore: MetadataStore, TransactionalRecordsAndJobs {
             optional(r.width), optional(r.height), r.format.map { .text($0) } ?? .null, .text(r.sha256),
             .real(r.createdAt.timeIntervalSince1970), .real(r.updatedAt.timeIntervalSince1970),
             r.completedAt.map { .real($0.timeIntervalSince1970) } ?? .null, r.error.map { .text($0) } ?? .null,
-            .integer(Int64(r.attempts)), .text(variants), .text(r.originalKey), .integer(Int64(r.generation)), .text(try ImageRegions.json(r.regions)),
+            .integer(Int64(r.attempts)), .text(variants), .text(r.originalKey), .integer(Int64(r.generation)),
+            .text(try ImageRegions.json(r.regions)),
         ]
     }
 

@@ -194,7 +194,8 @@ struct ImagesController: Sendable {
             body = try JSONDecoder().decode(Body.self, from: Data(buffer: data))
         } catch {
             throw RegionsField.invalid(
-                "regions", "send {\"regions\": [{\"x\", \"y\", \"width\", \"height\", \"kind\"}], \"reprocess\": true} with fractions (0 to 1) of the image")
+                "regions",
+                "send {\"regions\": [{\"x\", \"y\", \"width\", \"height\", \"kind\"}], \"reprocess\": true} with fractions (0 to 1) of the image")
         }
         let regions = try RegionsField.regions(body.regions, field: "regions")
         guard let existing = try await metadata.record(id: id) else { throw APIError.notFound("Image \(id)") }

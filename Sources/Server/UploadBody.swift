@@ -1,7 +1,7 @@
 import Foundation
-import Imaging
 import HTTPTypes
 import Hummingbird
+import Imaging
 import Pipeline
 
 /// The four ways an upload arrives, decoded into files. The image format is decided later, by
@@ -14,7 +14,8 @@ enum UploadBody {
         let contentType = (headers[.contentType] ?? "").lowercased()
         let name = headers[HTTPField.Name("X-Filename")!]
         // Raw and base64 bodies carry their regions in a header or the query.
-        let outside = try RegionsField.parse(headers[HTTPField.Name("X-Regions")!] ?? query, field: headers[HTTPField.Name("X-Regions")!] != nil ? "X-Regions" : "regions")
+        let outside = try RegionsField.parse(
+            headers[HTTPField.Name("X-Regions")!] ?? query, field: headers[HTTPField.Name("X-Regions")!] != nil ? "X-Regions" : "regions")
         if contentType.hasPrefix("multipart/form-data") {
             guard let boundary = MultipartForm.boundary(fromContentType: headers[.contentType] ?? "") else {
                 throw APIError.badRequest("The multipart Content-Type has no usable boundary.")
@@ -55,11 +56,14 @@ enum UploadBody {
             }
             let regions: [Region]
             do {
-                regions = try JSONDecoder().decode(RegionsPayload.self, from: json).regions.map { try RegionsField.regions($0, field: "regions") } ?? outside
+                regions =
+                    try JSONDecoder().decode(RegionsPayload.self, from: json).regions.map { try RegionsField.regions($0, field: "regions") }
+                    ?? outside
             } catch let error as APIError {
                 throw error
             } catch {
-                throw RegionsField.invalid("regions", "must be a list of {\"x\", \"y\", \"width\", \"height\"} objects, fractions (0 to 1) of the image")
+                throw RegionsField.invalid(
+                    "regions", "must be a list of {\"x\", \"y\", \"width\", \"height\"} objects, fractions (0 to 1) of the image")
             }
             return [Upload(filename: payload.filename ?? name ?? "upload", bytes: try decodeBase64(Array(payload.data.utf8)), regions: regions)]
         }

@@ -10,7 +10,7 @@ struct Darkroom: AsyncParsableCommand {
         version: "0.1.0 (libvips \(Vips.version))",
         subcommands: [
             ServeCommand.self, WorkerCommand.self, MigrateCommand.self, ProcessCommand.self, RecipesCommand.self, LoadgenCommand.self,
-            RenderChildCommand.self, LambdaCommand.self, IngestCommand.self, DetectCommand.self,
+            RenderChildCommand.self, LambdaCommand.self, IngestCommand.self, DetectCommand.self, ConfigurationKeysCommand.self,
         ]
     )
 }

@@ -7,6 +7,7 @@ import Imaging
 import LambdaRuntime
 import Logging
 import NIOCore
+import PostgresBackend
 import Server
 
 /// `darkroom lambda`: the binary as an AWS Lambda function, speaking the Runtime API at
@@ -103,7 +104,7 @@ struct LambdaCommand: AsyncParsableCommand {
             "Darkroom Lambda function ready",
             metadata: [
                 "events": "\(settings.eventsInput ?? "-")", "storage": "\(settings.storage ?? settings.eventsOutput ?? "files")",
-                "metadata": "\(settings.metadata ?? "sqlite")",
+                "metadata": "\(PostgresSettings.redacted(settings.metadata ?? "sqlite"))",
             ])
         let listening = port
         let handler = LambdaEventHandler(runtime: runtime, logger: logger) { event in

@@ -11,8 +11,7 @@ import NIOPosix
     import Glibc
 #endif
 
-/// `darkroom loadgen`: loads a Darkroom deployment and measures it. See the README's
-/// "Load generator" section.
+/// `darkroom loadgen`: loads a Darkroom deployment and measures it. See docs/load-generation.md.
 struct LoadgenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loadgen",

@@ -38,7 +38,8 @@ import Testing
         let port = try await server.port()
         let base = "http://127.0.0.1:\(port)"
         let id = try #require(
-            try Curl.json(["-H", "Content-Type: image/jpeg", "--data-binary", "@\(data)/a.jpg", base + "/api/images?recipe=privacy"])["id"] as? String)
+            try Curl.json(["-H", "Content-Type: image/jpeg", "--data-binary", "@\(data)/a.jpg", base + "/api/images?recipe=privacy"])["id"] as? String
+        )
         var record: [String: Any] = [:]
         for _ in 0..<300 {
             record = try Curl.json([base + "/api/images/\(id)"])

@@ -1,6 +1,7 @@
 import FaceDetection
 import Foundation
 import Imaging
+import ImagingFixtures
 import Pipeline
 import Testing
 
@@ -22,7 +23,8 @@ enum FaceFixtures {
     }
 
     static func iou(_ a: [Double], _ b: [Double]) -> Double {
-        let w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]), h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+        let w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+        let h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
         guard w > 0, h > 0 else { return 0 }
         return w * h / (a[2] * a[3] + b[2] * b[3] - w * h)
     }
@@ -42,7 +44,9 @@ struct FaceDetectionTests {
             let bytes = try [UInt8](Data(contentsOf: FaceFixtures.faces.appendingPathComponent(entry.path)))
             let image = try ImageSource.open(bytes).decode()
             let regions = try detector.faces(in: image)
-            let boxes = regions.map { [$0.x * Double(image.width), $0.y * Double(image.height), $0.width * Double(image.width), $0.height * Double(image.height)] }
+            let boxes = regions.map {
+                [$0.x * Double(image.width), $0.y * Double(image.height), $0.width * Double(image.width), $0.height * Double(image.height)]
+            }
             detections += boxes.count
             faces += entry.boxes.count
             var unmatched = boxes
@@ -114,7 +118,8 @@ struct FaceDetectionTests {
             /// detail a mosaic leaves (JPEG's noise only) against the original's.
             func withinBlockVariance(_ p: [UInt8]) -> Double {
                 var (total, blocks) = (0.0, 0)
-                for top in stride(from: padded.top, through: padded.top + padded.height - side, by: side) where top >= box.top && top + side <= box.top + box.height {
+                for top in stride(from: padded.top, through: padded.top + padded.height - side, by: side)
+                where top >= box.top && top + side <= box.top + box.height {
                     for left in stride(from: padded.left, through: padded.left + padded.width - side, by: side)
                     where left >= box.left && left + side <= box.left + box.width {
                         var (sum, squares) = (0.0, 0.0)
@@ -134,6 +139,31 @@ struct FaceDetectionTests {
             }
             let (kept, had) = (withinBlockVariance(after), withinBlockVariance(before))
             #expect(kept < had * 0.2, "face \(face): within-block variance \(kept) against the original's \(had)")
+        }
+    }
+
+    /// A photo stored on its side with an EXIF orientation: the faces come back in the upright
+    /// image, where every variant is cut from, at the places they have in the upright original.
+    @Test(.enabled(if: FaceFixtures.corpusAvailable, "../shared/corpus/faces is not beside the project: skipped"), arguments: [6, 8, 3])
+    func facesAreFoundInTheUprightImageWhateverTheEXIFOrientation(_ orientation: Int) throws {
+        let bytes = try [UInt8](Data(contentsOf: FaceFixtures.faces.appendingPathComponent("images/dlib/2008_001322.jpg")))
+        let upright = try ImageSource.open(bytes).decode()
+        // Orientation 6 is displayed turned 90° clockwise, 8 counter-clockwise, 3 half a turn:
+        // store the pixels turned the other way.
+        let stored = try upright.rotated(degrees: [6: 270, 8: 90, 3: 180][orientation]!)
+        let tagged = JPEGSegments.inserting(
+            JPEGSegments.exif(orientation: orientation), into: try stored.encoded(EncodeOptions(format: .jpeg, quality: 95)).bytes)
+        let source = try ImageSource.open(tagged)
+        #expect(source.header.orientation == orientation)
+        let recipe = try #require(RecipeCatalog.builtIn.recipe(named: "privacy"))
+        let detector = try Self.detector()
+        let turned = try RecipeRunner(recipe: recipe).run(tagged, detector: detector).regions.faces
+        let reference = try detector.faces(in: upright)
+        #expect(turned.count == reference.count && reference.count == 3)
+        func iou(_ a: Region, _ b: Region) -> Double { FaceFixtures.iou([a.x, a.y, a.width, a.height], [b.x, b.y, b.width, b.height]) }
+        for face in reference {
+            let best = turned.map { iou($0, face) }.max() ?? 0
+            #expect(best > 0.6, "a face at \(face) is at IoU \(best) in the orientation-\(orientation) photo")
         }
     }
 

@@ -22,7 +22,8 @@ struct RedactionTests {
         for y in rect.top..<(rect.top + rect.height) {
             for x in rect.left..<(rect.left + rect.width - 1) {
                 for b in 0..<p.bands {
-                    let a = Double(p.bytes[(y * p.width + x) * p.bands + b]), c = Double(p.bytes[(y * p.width + x + 1) * p.bands + b])
+                    let a = Double(p.bytes[(y * p.width + x) * p.bands + b])
+                    let c = Double(p.bytes[(y * p.width + x + 1) * p.bands + b])
                     sum += (a - c) * (a - c)
                     count += 1
                 }
@@ -31,9 +32,12 @@ struct RedactionTests {
         return count == 0 ? 0 : sum / Double(count)
     }
 
-    static func outsideUnchanged(_ before: [UInt8], _ after: [UInt8], width: Int, bands: Int, rect: (left: Int, top: Int, width: Int, height: Int)) -> Bool {
+    static func outsideUnchanged(_ before: [UInt8], _ after: [UInt8], width: Int, bands: Int, rect: (left: Int, top: Int, width: Int, height: Int))
+        -> Bool
+    {
         for index in stride(from: 0, to: before.count, by: bands) {
-            let x = (index / bands) % width, y = (index / bands) / width
+            let x = (index / bands) % width
+            let y = (index / bands) / width
             let inside = x >= rect.left && x < rect.left + rect.width && y >= rect.top && y < rect.top + rect.height
             if !inside && before[index..<(index + bands)] != after[index..<(index + bands)] { return false }
         }
@@ -43,7 +47,8 @@ struct RedactionTests {
     @Test func pixelateLeavesFlatBlocksInsideAndEveryPixelOutsideAsItWas() throws {
         let image = try Fixtures.noise(width: 320, height: 240)
         let redacted = try image.redacted([Self.box], mode: .pixelate(block: 16))
-        let before = try Self.pixels(image), after = try Self.pixels(redacted)
+        let before = try Self.pixels(image)
+        let after = try Self.pixels(redacted)
         let rect = try #require(Self.box.pixels(imageWidth: 320, imageHeight: 240))
         #expect(Self.outsideUnchanged(before.bytes, after.bytes, width: 320, bands: before.bands, rect: rect))
         // 16 px blocks (or fewer pixels, for 8 across the shorter side), aligned to the box: every
@@ -69,7 +74,8 @@ struct RedactionTests {
         let after = try Self.pixels(redacted)
         // 40 px / 8 = 5 px blocks: the first row of the box changes colour every 5 pixels, not once.
         var changes = 0
-        for x in 21..<60 where after.bytes[(20 * 200 + x) * 3..<(20 * 200 + x) * 3 + 3] != after.bytes[(20 * 200 + x - 1) * 3..<(20 * 200 + x - 1) * 3 + 3] {
+        for x in 21..<60
+        where after.bytes[(20 * 200 + x) * 3..<(20 * 200 + x) * 3 + 3] != after.bytes[(20 * 200 + x - 1) * 3..<(20 * 200 + x - 1) * 3 + 3] {
             changes += 1
         }
         #expect(changes >= 6, "\(changes) colour changes across a 40 px box")
@@ -78,7 +84,8 @@ struct RedactionTests {
     @Test func blurTakesTheDetailOutOfTheBoxOnly() throws {
         let image = try Fixtures.noise(width: 320, height: 240)
         let redacted = try image.redacted([Self.box], mode: .blur(sigma: 8))
-        let before = try Self.pixels(image), after = try Self.pixels(redacted)
+        let before = try Self.pixels(image)
+        let after = try Self.pixels(redacted)
         let rect = try #require(Self.box.pixels(imageWidth: 320, imageHeight: 240))
         #expect(Self.outsideUnchanged(before.bytes, after.bytes, width: 320, bands: before.bands, rect: rect))
         #expect(Self.energy(after, rect) < Self.energy(before, rect) * 0.02)
@@ -90,7 +97,9 @@ struct RedactionTests {
         let after = try Self.pixels(redacted)
         let rect = try #require(Self.box.pixels(imageWidth: 100, imageHeight: 80))
         for y in rect.top..<(rect.top + rect.height) {
-            for x in rect.left..<(rect.left + rect.width) { #expect(Array(after.bytes[((y * 100 + x) * 3)..<((y * 100 + x) * 3 + 3)]) == [10, 20, 30]) }
+            for x in rect.left..<(rect.left + rect.width) {
+                #expect(Array(after.bytes[((y * 100 + x) * 3)..<((y * 100 + x) * 3 + 3)]) == [10, 20, 30])
+            }
         }
     }
 

@@ -161,7 +161,9 @@ import Testing
         try await fixture.test { client in
             let recipes = try ServerFixture.json(try await client.execute(uri: "/api/recipes", method: .get))
             #expect(
-                (recipes["recipes"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["default", "grayscale", "pixelate", "privacy", "watermark"])
+                (recipes["recipes"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == [
+                    "default", "grayscale", "pixelate", "privacy", "watermark",
+                ])
             #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
             #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
             _ = try await client.execute(

@@ -1,9 +1,9 @@
+import FaceDetection
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Imaging
-import FaceDetection
 import Pipeline
 import Testing
 
@@ -77,7 +77,9 @@ import Testing
                 }
                 // Away from the faces (the top-left corner) the picture is the picture.
                 let corner = Region(x: 0, y: 0, width: 0.1, height: 0.1, kind: .manual)
-                #expect(abs(try Self.energy(bytes, box: corner) - (try Self.energy(original, box: corner))) < (try Self.energy(original, box: corner)) * 0.5)
+                #expect(
+                    abs(try Self.energy(bytes, box: corner) - (try Self.energy(original, box: corner))) < (try Self.energy(original, box: corner))
+                        * 0.5)
             }
             // thumbor's smart crop centres on the faces.
             let smart = try await client.execute(uri: "/thumbor/unsafe/200x100/smart/faces.jpg", method: .get)
@@ -174,7 +176,8 @@ import Testing
                     uri: "/api/images", method: .post, headers: [.contentType: "multipart/form-data; boundary=B"], body: form)
                 #expect(multipart.status == .unprocessableContent, "\(text)")
             }
-            let json = #"{"filename": "a.png", "data": "\#(Data(photo).base64EncodedString())", "regions": [{"x": 2, "y": 0, "width": 0.1, "height": 0.1}]}"#
+            let json =
+                #"{"filename": "a.png", "data": "\#(Data(photo).base64EncodedString())", "regions": [{"x": 2, "y": 0, "width": 0.1, "height": 0.1}]}"#
             let viaJSON = try await client.execute(
                 uri: "/api/images", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: json))
             #expect(viaJSON.status == .unprocessableContent)

@@ -37,9 +37,10 @@ import Testing
         let spec = try imgproxySpec("ba:8:0.1:0.2:0.3:0.25:0.5:0.5:0.2:0.2")
         let redaction = try #require(spec.redactions?.first)
         #expect(redaction.faces == false && redaction.manual == false && redaction.mode == .blur(sigma: 8))
-        #expect(redaction.areas == [
-            Region(x: 0.1, y: 0.2, width: 0.3, height: 0.25, kind: .manual), Region(x: 0.5, y: 0.5, width: 0.2, height: 0.2, kind: .manual),
-        ])
+        #expect(
+            redaction.areas == [
+                Region(x: 0.1, y: 0.2, width: 0.3, height: 0.25, kind: .manual), Region(x: 0.5, y: 0.5, width: 0.2, height: 0.2, kind: .manual),
+            ])
     }
 
     @Test(arguments: ["ba:8:0.1:0.2:0.3", "ba:8:0.9:0.2:0.3:0.25", "ba:8:0.1:0.2:-0.3:0.25", "ba:8:a:0.2:0.3:0.25", "bd:5:car", "g:obj:dog"])

@@ -3,7 +3,7 @@ import Imaging
 import Pipeline
 
 /// The `transform.*` keys: on-the-fly URLs in imgproxy's and thumbor's dialects, and recipe
-/// variants by URL. Every field is documented in the README.
+/// variants by URL. Every field is documented in docs/configuration.md.
 public struct TransformSettings: Sendable {
     /// Serve on-the-fly URLs at all.
     public var enabled = true

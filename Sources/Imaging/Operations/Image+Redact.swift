@@ -30,8 +30,10 @@ extension Image {
             // Blur a margin around the box too, so its edge is blurred from real neighbours,
             // then keep the box only.
             let margin = Int((effective * 3).rounded(.up))
-            let left = max(0, box.left - margin), top = max(0, box.top - margin)
-            let right = min(width, box.left + box.width + margin), bottom = min(height, box.top + box.height + margin)
+            let left = max(0, box.left - margin)
+            let top = max(0, box.top - margin)
+            let right = min(width, box.left + box.width + margin)
+            let bottom = min(height, box.top + box.height + margin)
             let around = try cropped(left: left, top: top, width: right - left, height: bottom - top)
             let blurred = try around.derive("redaction blur") { dr_gaussblur($0, effective) }.castedToUchar()
             patch = try blurred.cropped(left: box.left - left, top: box.top - top, width: box.width, height: box.height)

@@ -15,7 +15,9 @@ public struct WatermarkPlacement: Sendable, Equatable {
     public func validate() throws {
         guard opacity > 0, opacity <= 1 else { throw ImagingError.invalidArgument("watermark opacity must be above 0 and at most 1, not \(opacity)") }
         guard margin >= 0, margin <= 10_000 else { throw ImagingError.invalidArgument("watermark margin must be between 0 and 10000, not \(margin)") }
-        guard position != .smart, position != .faces else { throw ImagingError.invalidArgument("watermark position cannot be '\(position.rawValue)'") }
+        guard position != .smart, position != .faces else {
+            throw ImagingError.invalidArgument("watermark position cannot be '\(position.rawValue)'")
+        }
     }
 }
 

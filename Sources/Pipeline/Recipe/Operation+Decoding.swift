@@ -116,7 +116,9 @@ extension Operation: Decodable {
         let mode: RedactionMode
         switch name {
         case "pixelate":
-            for field in ["sigma", "color"] where c.contains(AnyKey(field)) { throw c.invalid(field, "applies to another redaction mode, not pixelate") }
+            for field in ["sigma", "color"] where c.contains(AnyKey(field)) {
+                throw c.invalid(field, "applies to another redaction mode, not pixelate")
+            }
             mode = .pixelate(block: try c.optional(Int.self, "block") ?? RedactionMode.defaultBlock)
         case "blur":
             for field in ["block", "color"] where c.contains(AnyKey(field)) { throw c.invalid(field, "applies to another redaction mode, not blur") }

@@ -23,7 +23,13 @@ public struct ImageRegions: Sendable, Codable, Equatable {
 
     /// Regions a person drew, sent with an upload.
     public static func manual(_ regions: [Region]) -> ImageRegions {
-        ImageRegions(regions: regions.map { var r = $0; r.kind = .manual; r.score = nil; return r })
+        ImageRegions(
+            regions: regions.map {
+                var r = $0
+                r.kind = .manual
+                r.score = nil
+                return r
+            })
     }
 
     public var faces: [Region] { regions.filter { $0.kind == .face } }

@@ -58,7 +58,10 @@ public struct Ingestor: Sendable {
             guard (1...255).contains(key.count) else { throw IngestError.badIdempotencyKey }
             let fingerprint = ContentDigest.sha256Hex(
                 Array(
-                    ([recipe] + zip(uploads, digests).map { "\($1) \(DisplayName.normalise($0.filename)) \($0.regions.map { "\($0.x),\($0.y),\($0.width),\($0.height)" })" })
+                    ([recipe]
+                        + zip(uploads, digests).map {
+                            "\($1) \(DisplayName.normalise($0.filename)) \($0.regions.map { "\($0.x),\($0.y),\($0.width),\($0.height)" })"
+                        })
                         .joined(separator: "\n").utf8))
             switch try await metadata.claimIdempotencyKey(key, fingerprint: fingerprint) {
             case .claimed: break

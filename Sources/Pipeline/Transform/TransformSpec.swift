@@ -147,7 +147,9 @@ public struct TransformSpec: Sendable, Codable, Equatable {
     /// Adds a redaction, replacing an earlier one of the same reach (a later option wins, as in
     /// imgproxy).
     public mutating func addRedaction(_ redaction: Redaction) {
-        var list = (redactions ?? []).filter { $0.faces != redaction.faces || $0.manual != redaction.manual || !$0.areas.isEmpty || !redaction.areas.isEmpty }
+        var list = (redactions ?? []).filter {
+            $0.faces != redaction.faces || $0.manual != redaction.manual || !$0.areas.isEmpty || !redaction.areas.isEmpty
+        }
         list.append(redaction)
         redactions = list
     }
