@@ -26,11 +26,13 @@ run: deps venv release
 process: deps venv release
 	.build/release/darkroom process $(INPUT) --recipe $(RECIPE) --out $(OUT)
 
-# The container image first (the end-to-end suites start it), then the Swift suites, then the
-# end-to-end suites (browser, AWS, Lambda, the image) in pytest against the built binary.
-test: deps venv image
+# The Swift suites first (a failure there stops the run before the slow part), then the
+# container image (the end-to-end suites start it), then the end-to-end suites (browser, AWS,
+# Lambda, the image) in pytest against the built binary.
+test: deps venv
 	swift build --build-tests
 	swift test --skip-build --parallel --num-workers 2
+	$(MAKE) image
 	$(PY) -m pytest e2e -q -rs
 
 # The fast loop: build, lint, and every Swift suite that needs no external server (CONTRIBUTING.md).

@@ -186,6 +186,14 @@ struct ImagesController: Sendable {
         struct Body: Decodable {
             var regions: [RegionsField.Box]
             var reprocess: Bool?
+
+            private enum CodingKeys: String, CodingKey { case regions, reprocess }
+
+            init(from decoder: Decoder) throws {
+                let c = try decoder.container(keyedBy: CodingKeys.self)
+                regions = try c.decode([RegionsField.Box].self, forKey: .regions)
+                reprocess = try RegionsField.optional(Bool.self, .reprocess, in: c)
+            }
         }
         let id = try imageID(context)
         let data = try await request.body.collect(upTo: RegionsField.maxBytes + 1024)

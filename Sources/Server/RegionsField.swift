@@ -13,6 +13,28 @@ enum RegionsField {
         var height: Double
         var kind: RegionKind?
         var score: Double?
+
+        private enum CodingKeys: String, CodingKey { case x, y, width, height, kind, score }
+
+        /// Optional fields may be left out, never sent as null.
+        init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            x = try c.decode(Double.self, forKey: .x)
+            y = try c.decode(Double.self, forKey: .y)
+            width = try c.decode(Double.self, forKey: .width)
+            height = try c.decode(Double.self, forKey: .height)
+            kind = try RegionsField.optional(RegionKind.self, .kind, in: c)
+            score = try RegionsField.optional(Double.self, .score, in: c)
+        }
+    }
+
+    /// A key that may be absent but, when present, holds a value: `null` is refused.
+    static func optional<T: Decodable, K: CodingKey>(_ type: T.Type, _ key: K, in c: KeyedDecodingContainer<K>) throws -> T? {
+        guard c.contains(key) else { return nil }
+        if try c.decodeNil(forKey: key) {
+            throw DecodingError.valueNotFound(type, .init(codingPath: c.codingPath + [key], debugDescription: "null"))
+        }
+        return try c.decode(type, forKey: key)
     }
 
     /// The longest `regions` text read: a thousand boxes fit with room to spare.
