@@ -17,6 +17,7 @@ from PIL import Image
 
 from darkroom_process import BINARY, DarkroomProcess, run
 from moto_server import Moto, drain_inbox
+from pixels import energy
 
 
 @pytest.fixture(scope="module")
@@ -420,20 +421,6 @@ def test_loadgen_refuses_a_bucket_that_does_not_exist(moto, tmp_path, photos):
 FACES = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "faces" / "images" / "dlib" / "2008_001322.jpg"
 
 
-def _energy(image, box):
-    """Mean squared difference of horizontal neighbours inside a fractional box."""
-    grey = image.convert("L")
-    w, h = grey.size
-    left, top = int(box["x"] * w), int(box["y"] * h)
-    right, bottom = int((box["x"] + box["width"]) * w), int((box["y"] + box["height"]) * h)
-    total, count = 0, 0
-    for y in range(top, bottom):
-        row = [grey.getpixel((x, y)) for x in range(left, right)]
-        total += sum((a - b) ** 2 for a, b in zip(row, row[1:]))
-        count += len(row) - 1
-    return total / max(count, 1)
-
-
 @pytest.mark.skipif(not FACES.exists(), reason="../shared/corpus/faces is not beside the project: skipped")
 def test_faces_dropped_in_s3_are_found_stored_in_dynamodb_announced_on_sns_and_redacted(moto, tmp_path):
     pipeline = Pipeline(moto, tmp_path, environment={"DARKROOM_EVENTS_RECIPE": "privacy"})
@@ -460,6 +447,6 @@ def test_faces_dropped_in_s3_are_found_stored_in_dynamodb_announced_on_sns_and_r
         redacted, original = Image.open(io.BytesIO(data)), Image.open(FACES)
         for box in faces:
             fractions = {k: float(box[k]) for k in ("x", "y", "width", "height")}
-            assert _energy(redacted, fractions) < _energy(original, fractions) * 0.6, box
+            assert energy(redacted, fractions) < energy(original, fractions) * 0.6, box
     finally:
         pipeline.stop()

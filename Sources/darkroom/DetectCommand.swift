@@ -15,24 +15,17 @@ struct DetectCommand: ParsableCommand {
     @Argument(help: "Image files.")
     var files: [String]
 
-    @Option(help: "The face model (centerface.onnx); found in the usual places when not given.")
-    var facesModel: String?
-
-    @Option(help: "The side of the square probe, a multiple of 32.")
-    var probe: Int = FaceSettings.defaultProbe
-
-    @Option(help: "The lowest score kept.")
-    var threshold: Double = FaceSettings.defaultThreshold
+    @OptionGroup var faceOptions: FaceOptions
 
     @OptionGroup var limitOptions: LimitOptions
 
     func run() throws {
-        guard let model = FaceModel.locate(configured: facesModel) else {
+        guard let settings = faceOptions.settings(locate: true) else {
             throw ValidationError("the face model (\(FaceModel.fileName)) was not found; \(FaceModel.installHint)")
         }
         let detector: CenterFaceDetector
         do {
-            detector = try CenterFaceDetector(settings: FaceSettings(modelPath: model, probe: probe, threshold: threshold))
+            detector = try CenterFaceDetector(settings: settings)
         } catch let error as ImagingError {
             throw ValidationError(error.message)
         }

@@ -18,19 +18,12 @@ struct RenderChildCommand: ParsableCommand {
 
     @OptionGroup var limitOptions: LimitOptions
 
-    @Option(help: "The face detector's model; without it, face redaction fails closed.")
-    var facesModel: String?
-
-    @Option(help: "The face detector's probe side in pixels.")
-    var facesProbe: Int = FaceSettings.defaultProbe
-
-    @Option(help: "The face detector's lowest score kept.")
-    var facesThreshold: Double = FaceSettings.defaultThreshold
+    /// Without a model, face redaction fails closed.
+    @OptionGroup var faceOptions: FaceOptions
 
     func run() throws {
         let catalog = try RecipeCatalog.load(file: recipes)
-        let faces = facesModel.map { FaceSettings(modelPath: $0, probe: facesProbe, threshold: facesThreshold) }
-        let status = RenderChild.run(catalog: catalog, limits: try limitOptions.limits, faces: faces)
+        let status = RenderChild.run(catalog: catalog, limits: try limitOptions.limits, faces: faceOptions.settings(locate: false))
         if status != 0 { throw ExitCode(status) }
     }
 }
