@@ -29,7 +29,7 @@ public struct SNSNotifier: Notifier {
     }
 
     public func notify(_ event: ImageEvent) async {
-        guard event.status == .completed || event.status == .failed, event.error != "deleted" else { return }
+        guard event.status == .completed || event.status == .failed, !event.deleted else { return }
         guard let record = try? await metadata.record(id: event.id) else { return }
         do {
             try await client.publish(

@@ -51,6 +51,8 @@ public enum EventPayload {
             var regions: [Region]?
             var facesDetected: Bool?
             var regionsReviewed: Bool?
+            /// Set (true) only on the event of a deletion.
+            var deleted: Bool?
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -59,6 +61,7 @@ public enum EventPayload {
             (try? encoder.encode(
                 Payload(
                     id: event.id, status: event.status, error: event.error, variants: variants, regions: event.regions?.regions,
-                    facesDetected: event.regions?.facesDetected, regionsReviewed: event.regions?.reviewed))) ?? Data())
+                    facesDetected: event.regions?.facesDetected, regionsReviewed: event.regions?.reviewed,
+                            deleted: event.deleted ? true : nil))) ?? Data())
     }
 }

@@ -5,7 +5,7 @@ import Hummingbird
 import Pipeline
 
 /// `GET /api/events`: Server-Sent Events carrying every status change as
-/// `event: status` / `data: {"id", "status", "variants"}`. A comment line every 5 seconds keeps
+/// `event: status` / `data: {"id", "status", "variants", …}` (EventPayload). A comment line every 5 seconds keeps
 /// proxies from closing an idle stream.
 struct EventsController: Sendable {
     let events: EventBroadcaster

@@ -155,7 +155,7 @@ struct ImagesController: Sendable {
         // The record is gone, so a worker still on it writes nothing more and removes what it
         // wrote; the files already stored go now.
         for prefix in BlobKeys.prefixes(id: record.id) { try await blobs.delete(prefix: prefix) }
-        await statusNotifier.notify(ImageEvent(id: id, status: record.status, error: "deleted"))
+        await statusNotifier.notify(ImageEvent.deleted(id: id, status: record.status))
         return Response(status: .noContent)
     }
 

@@ -43,7 +43,7 @@ public final class WebhookNotifier: Notifier, Service {
     }
 
     public func notify(_ event: ImageEvent) async {
-        guard event.status.isFinal, event.error != "deleted" else { return }
+        guard event.status.isFinal, !event.deleted else { return }
         queue.yield(event)
     }
 

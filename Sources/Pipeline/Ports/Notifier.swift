@@ -6,6 +6,8 @@ public struct ImageEvent: Sendable, Equatable, Codable {
     public var error: String?
     /// On completion: the regions the variants were redacted with.
     public var regions: ImageRegions?
+    /// The image is gone: deleted through the API (in any process).
+    public var deleted: Bool = false
 
     public init(id: String, status: ImageStatus, variants: [VariantRecord] = [], error: String? = nil, regions: ImageRegions? = nil) {
         self.id = id
@@ -13,6 +15,15 @@ public struct ImageEvent: Sendable, Equatable, Codable {
         self.variants = variants
         self.error = error
         self.regions = regions
+    }
+}
+
+extension ImageEvent {
+    /// The event for an image that was deleted: its last status, and `deleted` set.
+    public static func deleted(id: String, status: ImageStatus) -> ImageEvent {
+        var event = ImageEvent(id: id, status: status)
+        event.deleted = true
+        return event
     }
 }
 

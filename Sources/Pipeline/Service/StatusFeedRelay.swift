@@ -63,7 +63,7 @@ public struct StatusFeedRelay: Sendable {
     }
 
     func event(for change: StatusChange) async throws -> ImageEvent {
-        if change.deleted { return ImageEvent(id: change.imageID, status: change.status, error: "deleted") }
+        if change.deleted { return ImageEvent.deleted(id: change.imageID, status: change.status) }
         guard change.status.isFinal, let record = try await metadata.record(id: change.imageID), record.status == change.status else {
             return ImageEvent(id: change.imageID, status: change.status)
         }

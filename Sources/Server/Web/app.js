@@ -83,7 +83,7 @@ async function main() {
     onStatus: (event) => {
       gallery.handleEvent(event);
       if (detail.openID === event.id) {
-        if (event.error === "deleted") detail.dialog.close();
+        if (event.deleted) detail.dialog.close();
         else detail.refresh();
       }
     },

@@ -128,7 +128,7 @@ export class Gallery {
 
   // An event from the stream: {id, status, error, variants}.
   handleEvent(event) {
-    if (event.error === "deleted") return this.remove(event.id);
+    if (event.deleted) return this.remove(event.id);
     const known = this.images.get(event.id);
     if (known && known.status === event.status && event.status !== "COMPLETED") return;
     this.refresh(event.id);
