@@ -62,6 +62,6 @@ public enum EventPayload {
                 Payload(
                     id: event.id, status: event.status, error: event.error, variants: variants, regions: event.regions?.regions,
                     facesDetected: event.regions?.facesDetected, regionsReviewed: event.regions?.reviewed,
-                            deleted: event.deleted ? true : nil))) ?? Data())
+                    deleted: event.deleted ? true : nil))) ?? Data())
     }
 }
