@@ -137,38 +137,12 @@ def test_the_image_serves_processes_reports_health_and_stops_cleanly():
 FACES = ROOT.parent / "shared" / "corpus" / "faces" / "images" / "dlib" / "2008_001322.jpg"
 
 
-@needs_image
-@pytest.mark.skipif(not FACES.exists(), reason="../shared/corpus/faces is not beside the project: skipped")
-def test_the_image_as_a_lambda_function_finds_and_redacts_faces(tmp_path):
+def invoke_in_image(tmp_path, key, data, environment=None):
+    """The image run as a Lambda function under cargo-lambda's emulator, on moto: one S3 event for
+    `key`, answered as completed; returns the table's items."""
     from lambda_emulators import CargoLambda, cargo
     from moto_server import Moto
     from test_lambda import Stack, answer
-
-    if cargo() is None:
-        pytest.skip("cargo is missing (make test installs Debian's cargo when rustup's is absent)")
-    moto = Moto(signed=True)
-    emulator = CargoLambda(tmp_path)
-    stack = Stack(moto, tmp_path)
-    container = Container(environment=stack.environment(emulator.runtime_api) | {"DARKROOM_EVENTS_RECIPE": "privacy"})
-    try:
-        event = stack.put("incoming/three-people.jpg", FACES.read_bytes())
-        assert answer(emulator.invoke(event, timeout=180)) == {"completed": 1, "failed": 0, "ignored": 0}, container.logs()
-        [item] = stack.images()
-        assert item["status"] == "COMPLETED"
-        assert item["regions"]["facesDetected"] is True
-        assert len([box for box in item["regions"]["boxes"] if box["kind"] == "face"]) == 3, item["regions"]
-    finally:
-        container.stop()
-        emulator.stop()
-        moto.stop()
-
-
-@needs_image
-def test_the_image_runs_as_a_lambda_function(tmp_path):
-    from lambda_emulators import CargoLambda, cargo
-    from moto_server import Moto
-    from test_lambda import Stack, answer
-    from test_lambda import photo as lambda_photo
 
     if cargo() is None:
         pytest.skip("cargo is missing (make test installs Debian's cargo when rustup's is absent)")
@@ -176,13 +150,29 @@ def test_the_image_runs_as_a_lambda_function(tmp_path):
     emulator = CargoLambda(tmp_path)
     stack = Stack(moto, tmp_path)
     # Lambda runs the image's own command (`serve`) with AWS_LAMBDA_RUNTIME_API set.
-    container = Container(environment=stack.environment(emulator.runtime_api))
+    container = Container(environment=stack.environment(emulator.runtime_api) | (environment or {}))
     try:
-        event = stack.put("incoming/in-a-container.jpg", lambda_photo(seed=2))
+        event = stack.put(key, data)
         assert answer(emulator.invoke(event, timeout=180)) == {"completed": 1, "failed": 0, "ignored": 0}, container.logs()
-        [item] = stack.images()
-        assert item["status"] == "COMPLETED" and len(item["variants"]) == 3
+        return stack.images()
     finally:
         container.stop()
         emulator.stop()
         moto.stop()
+
+
+@needs_image
+@pytest.mark.skipif(not FACES.exists(), reason="../shared/corpus/faces is not beside the project: skipped")
+def test_the_image_as_a_lambda_function_finds_and_redacts_faces(tmp_path):
+    [item] = invoke_in_image(tmp_path, "incoming/three-people.jpg", FACES.read_bytes(), {"DARKROOM_EVENTS_RECIPE": "privacy"})
+    assert item["status"] == "COMPLETED"
+    assert item["regions"]["facesDetected"] is True
+    assert len([box for box in item["regions"]["boxes"] if box["kind"] == "face"]) == 3, item["regions"]
+
+
+@needs_image
+def test_the_image_runs_as_a_lambda_function(tmp_path):
+    from test_lambda import photo as lambda_photo
+
+    [item] = invoke_in_image(tmp_path, "incoming/in-a-container.jpg", lambda_photo(seed=2))
+    assert item["status"] == "COMPLETED" and len(item["variants"]) == 3

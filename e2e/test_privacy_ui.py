@@ -7,28 +7,13 @@ import json
 import random
 import urllib.request
 
-import pytest
 from PIL import Image
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-from browser import chromium, click, console_errors, open_page, wait_for
-from darkroom_process import serve
+from browser import click, console_errors, open_page, wait_for
+from test_web_ui import driver, server  # noqa: F401  (the same served page and browser)
 from pixels import energy
-
-
-@pytest.fixture
-def server(tmp_path):
-    process = serve(tmp_path / "data", log_path=tmp_path / "server.log")
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def driver():
-    browser = chromium()
-    yield browser
-    browser.quit()
 
 
 def noisy_png(width=640, height=480, seed=7):

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Imaging
+import Pipeline
 import SystemPackage
 
 /// Configuration is layered through swift-configuration: flags, then `DARKROOM_*` environment
@@ -135,6 +136,11 @@ extension DarkroomConfiguration {
         guard webhookMaxAttempts >= 1 else { throw ConfigurationError("webhooks.maxAttempts must be at least 1") }
         _ = try BackendPlan(self)
         try transform.validate()
+        do {
+            try FaceSettings(modelPath: faces.model ?? "", probe: faces.probe, threshold: faces.threshold).validate()
+        } catch let error as ImagingError {
+            throw ConfigurationError(error.message)
+        }
         if let sse = s3ServerSideEncryption, !["AES256", "aws:kms"].contains(sse) {
             throw ConfigurationError("s3.serverSideEncryption must be AES256 or aws:kms, not '\(sse)'")
         }

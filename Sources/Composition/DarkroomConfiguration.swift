@@ -102,12 +102,7 @@ public struct FacesConfiguration: Sendable {
         guard let path = FaceModel.locate(configured: model, environment: environment) else {
             throw ConfigurationError("faces: the face model (\(FaceModel.fileName)) was not found; \(FaceModel.installHint)")
         }
-        let settings = FaceSettings(modelPath: path, probe: probe, threshold: threshold)
-        do {
-            try settings.validate()
-        } catch let error as ImagingError {
-            throw ConfigurationError(error.message)
-        }
-        return settings
+        // The probe and threshold were checked when the configuration was loaded.
+        return FaceSettings(modelPath: path, probe: probe, threshold: threshold)
     }
 }

@@ -20,7 +20,7 @@ extension Image {
 
     /// Every pixel as 8-bit interleaved bytes, row by row.
     public func pixelBytes() throws -> [UInt8] {
-        let image = try derive("casting") { dr_cast_uchar($0) }
+        let image = try castedToUchar()
         var length = 0
         guard let memory = vips_image_write_to_memory(image.pointer, &length) else {
             throw ImagingError.processingFailed("reading pixels", detail: Vips.takeError())

@@ -38,10 +38,7 @@ struct Failpoint: Sendable {
     }()
 
     /// A detector that fails as the rule says, or nil when the rule is not about faces.
-    func detector(wrapping real: (any FaceDetector)?) -> (any FaceDetector)? {
-        guard let faces else { return nil }
-        return FailingDetector(fault: faces)
-    }
+    var detector: (any FaceDetector)? { faces.map(FailingDetector.init) }
 
     /// Aborts the process when the rule matches this request.
     func check(recipe: String, source: [UInt8], limits: Limits) {

@@ -47,7 +47,7 @@ public enum RenderChild {
         }
         let failpoint = Failpoint.current
         let loaded: (any FaceDetector)? = faces.map { LazyFaceDetector(settings: $0) }
-        let detector = failpoint?.detector(wrapping: loaded) ?? loaded
+        let detector = failpoint?.detector ?? loaded
         while true {
             let request: (RenderWire.Request, [UInt8])?
             do {

@@ -39,7 +39,6 @@ enum RenderWire {
         var decodeMilliseconds: Double
         var variants: [VariantHeader]
         var regions: ImageRegions
-        var detectMilliseconds: Double
     }
 
     struct VariantHeader: Codable, Sendable {
@@ -66,8 +65,7 @@ enum RenderWire {
         let source = result.source
         let header = ResultHeader(
             format: source.format, width: source.width, height: source.height, frames: source.frames, orientation: source.orientation,
-            decodeShrink: result.decodeShrink, decodeMilliseconds: result.decodeMilliseconds, variants: variants, regions: result.regions,
-            detectMilliseconds: result.detectMilliseconds)
+            decodeShrink: result.decodeShrink, decodeMilliseconds: result.decodeMilliseconds, variants: variants, regions: result.regions)
         return (Response(result: header), payload)
     }
 
@@ -87,7 +85,7 @@ enum RenderWire {
             format: header.format, width: header.width, height: header.height, frames: header.frames, orientation: header.orientation)
         return RecipeResult(
             source: source, decodeShrink: header.decodeShrink, decodeMilliseconds: header.decodeMilliseconds, variants: variants,
-            regions: header.regions, detectMilliseconds: header.detectMilliseconds)
+            regions: header.regions)
     }
 
     /// Writes one frame to `fd`, all of it.

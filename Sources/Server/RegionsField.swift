@@ -63,7 +63,7 @@ enum RegionsField {
         do {
             try Region.validate(regions)
         } catch let error as ImagingError {
-            let index = regions.firstIndex { (try? $0.validate()) != nil ? false : true }
+            let index = regions.firstIndex { (try? $0.validate()) == nil }
             throw invalid(index.map { "\(field)[\($0)]" } ?? field, error.message)
         }
         return regions

@@ -52,6 +52,11 @@ import Testing
         ("events:\n  queue: sqs://q\n  input: s3://b-1/in\n", "--events needs --output"),
         ("events:\n  queue: sqs://q\n  input: s3://b-1/in\n  output: s3://b-1/in/out\n", "overlap"),
         ("events:\n  queue: sqs://q\n  input: s3://Bad_Bucket/in\n  output: s3://b-1/out\n", "not a valid bucket name"),
+        ("faces:\n  detector: haar\n", "faces.detector must be 'centerface' or 'off', not 'haar'"),
+        ("faces:\n  probe: 100\n", "faces.probe must be a multiple of 32 between 128 and 2048, not 100"),
+        ("faces:\n  probe: big\n", "faces.probe: 'big' is not a whole number"),
+        ("faces:\n  threshold: 2\n", "faces.threshold must be between 0.05 and 0.99, not 2.0"),
+        ("faces:\n  threshold: high\n", "faces.threshold: 'high' is not a number"),
     ])
     func badValuesAreRefusedByName(yaml: String, message: String) async throws {
         let path = try file(yaml)
@@ -77,5 +82,17 @@ import Testing
 
     @Test func aMissingConfigFileIsAnError() async throws {
         await #expect(throws: ConfigurationError.self) { try await DarkroomConfiguration.load(flags: [:], file: "/nonexistent/darkroom.yaml") }
+    }
+
+    /// A face model that is missing or corrupt stops the start, with a message that says what to install.
+    @Test(arguments: ["/nonexistent/centerface.onnx", "corrupt"])
+    func aMissingOrCorruptFaceModelStopsTheStart(model: String) async throws {
+        var path = model
+        if model == "corrupt" {
+            path = FileManager.default.temporaryDirectory.appendingPathComponent("corrupt-\(UUID()).onnx").path
+            try Data(repeating: 7, count: 2048).write(to: URL(fileURLWithPath: path))
+        }
+        let error = await #expect(throws: ConfigurationError.self) { _ = try await ServerFixture { $0.faces.model = path } }
+        #expect(error?.description.contains("make venv") == true, "got: \(String(describing: error))")
     }
 }

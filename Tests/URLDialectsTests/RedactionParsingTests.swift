@@ -25,6 +25,8 @@ import Testing
             #expect(spec.usesRegions)
         }
         #expect(try imgproxySpec("bd:12:face/bd:0").redactions == nil, "sigma 0 turns it off, as a later option wins")
+        #expect(try imgproxySpec("ba:5:0.1:0.1:0.2:0.2/bd:12/bd:0").redactions?.count == 1, "bd:0 keeps the areas")
+        #expect(try imgproxySpec("bd:12/pxd:8").redactions == [Redaction(mode: .pixelate(block: 8))], "the later detection option wins")
     }
 
     @Test func pixelateDetectionsIsDarkroomsOwnNotImgproxysPadding() throws {

@@ -49,9 +49,7 @@ struct RegionResolver {
         let faces: [Region]
         do {
             faces = try detector.faces(in: try decoded())
-        } catch let error as ImagingError where error.kind == .detectionFailed {
-            throw error
-        } catch let error as ImagingError where error.isClientError {
+        } catch let error as ImagingError where error.kind == .detectionFailed || error.isClientError {
             throw error
         } catch {
             throw ImagingError.detectionFailed("the detector failed", detail: "\(error)")

@@ -27,19 +27,15 @@ public struct RecipeResult: Sendable {
     /// The regions the variants were redacted with: those handed in, plus the faces found when
     /// the recipe needed them and they were not known. Store them: the next run need not detect.
     public var regions: ImageRegions
-    /// Time spent finding faces; zero when no detection ran.
-    public var detectMilliseconds: Double
 
     public init(
-        source: ImageHeader, decodeShrink: Int, decodeMilliseconds: Double, variants: [RenderedVariant], regions: ImageRegions = .none,
-        detectMilliseconds: Double = 0
+        source: ImageHeader, decodeShrink: Int, decodeMilliseconds: Double, variants: [RenderedVariant], regions: ImageRegions = .none
     ) {
         self.source = source
         self.decodeShrink = decodeShrink
         self.decodeMilliseconds = decodeMilliseconds
         self.variants = variants
         self.regions = regions
-        self.detectMilliseconds = detectMilliseconds
     }
 }
 
@@ -84,11 +80,8 @@ public struct RecipeRunner: Sendable {
         let header = source.header
         let resolver = RegionResolver(detector: detector)
         if recipe.animation == .keep, let animation = try source.decodeAnimation() {
-            let detectStarted = clock.now
             let regions = try resolver.resolve(known, for: recipe, decoded: animation.frames[0])
-            var result = try run(animation, header: header, started: started, regions: regions)
-            result.detectMilliseconds = (clock.now - detectStarted).milliseconds - result.variants.reduce(0) { $0 + $1.milliseconds }
-            return result
+            return try run(animation, header: header, started: started, regions: regions)
         }
         let scale = recipe.neededScale(orientedWidth: header.orientedWidth, orientedHeight: header.orientedHeight)
         let shrink = source.shrinkFactor(forScale: scale)
@@ -96,9 +89,7 @@ public struct RecipeRunner: Sendable {
         let plan = DerivationPlan(recipe: recipe, orientedWidth: width, orientedHeight: height)
         let decoded = try source.decode(shrink: shrink, streamed: plan.streamsDecode)
         let decodeMilliseconds = (clock.now - started).milliseconds
-        let detectStarted = clock.now
         let regions = try resolver.resolve(known, for: recipe, decoded: decoded)
-        let detectMilliseconds = regions == known ? 0 : (clock.now - detectStarted).milliseconds
 
         // A streamed decode can be read once, by the first variant; it never joins the stages.
         var streamed: Image? = plan.streamsDecode ? decoded : nil
@@ -140,7 +131,7 @@ public struct RecipeRunner: Sendable {
         }
         return RecipeResult(
             source: header, decodeShrink: shrink, decodeMilliseconds: decodeMilliseconds, variants: rendered.compactMap { $0 },
-            regions: recipe.usesRegions ? regions : known, detectMilliseconds: detectMilliseconds)
+            regions: recipe.usesRegions ? regions : known)
     }
 }
 

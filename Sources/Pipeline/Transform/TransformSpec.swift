@@ -144,14 +144,17 @@ public struct TransformSpec: Sendable, Codable, Equatable {
         !(redactions ?? []).isEmpty || resize?.gravity == .faces || { if case .box(_, _, .faces, _)? = crop { true } else { false } }()
     }
 
-    /// Adds a redaction, replacing an earlier one of the same reach (a later option wins, as in
-    /// imgproxy).
+    /// Adds a redaction. One that hides detections replaces an earlier one that does (a later
+    /// option wins, as in imgproxy); areas given in the URL add up.
     public mutating func addRedaction(_ redaction: Redaction) {
-        var list = (redactions ?? []).filter {
-            $0.faces != redaction.faces || $0.manual != redaction.manual || !$0.areas.isEmpty || !redaction.areas.isEmpty
-        }
-        list.append(redaction)
-        redactions = list
+        if redaction.areas.isEmpty { removeDetectionRedactions() }
+        redactions = (redactions ?? []) + [redaction]
+    }
+
+    /// Drops the redactions of detections (imgproxy's `bd:0`), keeping areas given in the URL.
+    public mutating func removeDetectionRedactions() {
+        let kept = (redactions ?? []).filter { !$0.areas.isEmpty }
+        redactions = kept.isEmpty ? nil : kept
     }
 
     /// The canonical JSON of this transformation (sorted keys): equal specs give equal text.

@@ -75,11 +75,19 @@ struct ImgproxyState {
         case .blurDetections:
             let sigma = try args.double(0) ?? 0
             try Self.checkClasses(args, from: 1)
-            if sigma > 0 { spec.addRedaction(Redaction(faces: true, manual: true, mode: .blur(sigma: sigma))) } else { spec.redactions = nil }
+            if sigma > 0 {
+                spec.addRedaction(Redaction(faces: true, manual: true, mode: .blur(sigma: sigma)))
+            } else {
+                spec.removeDetectionRedactions()
+            }
         case .pixelateDetections:
             let block = try args.int(0, in: 0...4096) ?? 0
             try Self.checkClasses(args, from: 1)
-            if block > 1 { spec.addRedaction(Redaction(faces: true, manual: true, mode: .pixelate(block: block))) } else { spec.redactions = nil }
+            if block > 1 {
+                spec.addRedaction(Redaction(faces: true, manual: true, mode: .pixelate(block: block)))
+            } else {
+                spec.removeDetectionRedactions()
+            }
         case .blurAreas:
             let sigma = try args.double(0) ?? 0
             let numbers = try (1..<max(1, a.count)).map { try args.double($0) ?? 0 }
