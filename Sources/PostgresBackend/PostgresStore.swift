@@ -45,8 +45,18 @@ public final class PostgresStore: Sendable {
         await Task.yield()
     }
 
-    public init(settings: PostgresSettings, logger: Logger = Logger(label: "darkroom.postgres")) throws {
+    /// How long a statement may wait, for a connection and for its answer, before it fails: the
+    /// pool retries a server that is down for ever, and an upload or `/readyz` must not.
+    public let statementTimeout: Duration
+
+    /// The deadline a service uses unless told otherwise.
+    public static let defaultStatementTimeout: Duration = .seconds(10)
+
+    public init(settings: PostgresSettings, statementTimeout: Duration = defaultStatementTimeout, logger: Logger = Logger(label: "darkroom.postgres"))
+        throws
+    {
         self.settings = settings
+        self.statementTimeout = statementTimeout
         self.logger = logger
         client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
     }
@@ -55,10 +65,6 @@ public final class PostgresStore: Sendable {
 
     /// The schema version this build knows.
     public static var schemaVersion: Int { PostgresSchema.version }
-
-    /// How long a statement may wait, for a connection and for its answer, before it fails: the
-    /// pool retries a server that is down for ever, and an upload or `/readyz` must not.
-    public static let statementTimeout: Duration = .seconds(10)
 
     /// Every row a query returns, or `UnreachableError` after `statementTimeout`.
     @discardableResult
@@ -76,8 +82,8 @@ public final class PostgresStore: Sendable {
     /// cancellation does not reach (a query written to a connection as the server went away).
     func withDeadline<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
         let settings = self.settings
-        let expired = UnreachableError(settings: settings, reason: "no answer within \(Self.statementTimeout)")
-        return try await BlockingWork.withDeadline(Self.statementTimeout, orThrow: expired, work)
+        let expired = UnreachableError(settings: settings, reason: "no answer within \(statementTimeout)")
+        return try await BlockingWork.withDeadline(statementTimeout, orThrow: expired, work)
     }
 
     private func collect(_ query: PostgresQuery, on connection: PostgresConnection?) async throws -> [PostgresRandomAccessRow] {
@@ -115,7 +121,8 @@ public final class PostgresStore: Sendable {
 
     /// Connects once on its own, so that a server that is down, refuses the password or has no
     /// such database is reported at once with its reason. (The pool would retry for ever.)
-    public func probe(timeout: Duration = .seconds(10)) async throws {
+    public func probe(timeout: Duration? = nil) async throws {
+        let timeout = timeout ?? statementTimeout
         let configuration = try settings.connectionConfiguration()
         let logger = self.logger
         let settings = self.settings

@@ -42,9 +42,12 @@ actor PostgresServer {
         return "postgres://postgres@127.0.0.1:\(port)/\(name)?sslmode=disable"
     }
 
-    /// A migrated store on a fresh database, its client running for the rest of the process.
+    /// A migrated store on a fresh database, its client running for the rest of the process. Its
+    /// deadline is generous: under the whole suite on two cores a busy cluster can take longer than
+    /// a service's ten seconds to answer, and that is load, not the behaviour under test.
     func freshStore() async throws -> PostgresStore {
-        let store = try PostgresStore(settings: try PostgresSettings(url: try await freshDatabase(), environment: [:]))
+        let store = try PostgresStore(
+            settings: try PostgresSettings(url: try await freshDatabase(), environment: [:]), statementTimeout: .seconds(90))
         let service = store.service
         Task { try await service.run() }
         try await store.migrate()
