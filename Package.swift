@@ -161,26 +161,28 @@ let package = Package(
         ),
         // Byte-level builders of test inputs (EXIF segments), shared by the test targets.
         .target(name: "ImagingFixtures", dependencies: ["Imaging"], path: "Tests/ImagingFixtures"),
-        .testTarget(name: "BlockingWorkTests", dependencies: ["BlockingWork"]),
+        // What every test that waits uses (`eventually`); it depends on nothing, so any suite can.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "BlockingWorkTests", dependencies: ["BlockingWork", "TestSupport"]),
         .testTarget(name: "LoadGenTests", dependencies: ["LoadGen"]),
         .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImagingFixtures", "CVips", "CLibVips"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Imaging", "ImagingFixtures"]),
         .testTarget(name: "FaceDetectionTests", dependencies: ["FaceDetection", "Pipeline", "Imaging", "ImagingFixtures"]),
-        .testTarget(name: "DarkroomTests", dependencies: ["Pipeline", "Imaging", "darkroom"]),
+        .testTarget(name: "DarkroomTests", dependencies: ["Pipeline", "Imaging", "ImagingFixtures", "TestSupport", "darkroom"]),
         .testTarget(
             name: "BackendTests",
             dependencies: [
-                "Pipeline", "Imaging", "BlockingWork", "FileStorage", "SQLiteBackend", "AWSBackends", "AWSSigning", "Composition",
-                "PostgresBackend", .product(name: "Logging", package: "swift-log"),
+                "Pipeline", "Imaging", "ImagingFixtures", "TestSupport", "BlockingWork", "FileStorage", "SQLiteBackend", "AWSBackends",
+                "AWSSigning", "Composition", "PostgresBackend", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"]),
         .testTarget(name: "URLDialectsTests", dependencies: ["URLDialects", "Pipeline", "Imaging"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Composition", "Pipeline", "Imaging", "BlockingWork", "Webhooks", "URLDialects", "FaceDetection",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Server", "Composition", "Pipeline", "Imaging", "ImagingFixtures", "TestSupport", "BlockingWork", "Webhooks", "URLDialects",
+                "FaceDetection", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -18,7 +18,7 @@ extension BucketLocation {
         guard Self.isValidBucket(bucket) else {
             throw AWSConfigurationError("'\(bucket)' is not a valid bucket name: 3 to 63 lower-case letters, digits, dots and hyphens.")
         }
-        guard !prefix.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) else {
+        guard RelativePath.staysInside(prefix, allowingEmptySegments: true) else {
             throw AWSConfigurationError("The prefix of '\(text)' may not contain . or .. segments.")
         }
         self.init(bucket: bucket, prefix: prefix)

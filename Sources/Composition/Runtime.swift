@@ -84,12 +84,9 @@ public struct Runtime: Sendable {
         self.faces = faces
         switch configuration.isolation {
         case .process:
-            renderer = ChildRenderer(
-                settings: .init(
-                    executable: ChildRenderer.Settings.currentExecutable,
-                    arguments: RenderChild.arguments(recipesFile: configuration.recipesFile, limits: configuration.limits, faces: faces),
-                    slots: configuration.workerCount, timeout: configuration.worker.visibility, maxSourceBytes: configuration.limits.maxFileBytes),
-                logger: Logger(label: "darkroom.render"))
+            renderer = ChildRenderer.ofThisBinary(
+                recipesFile: configuration.recipesFile, limits: configuration.limits, faces: faces, slots: configuration.workerCount,
+                timeout: configuration.worker.visibility, logLabel: "darkroom.render")
             renderPool = nil
         case .none:
             let pool = BlockingPool(threads: configuration.workerCount, name: "darkroom-render")

@@ -1,5 +1,6 @@
 import Foundation
 import NIOSSL
+import Pipeline
 import PostgresNIO
 
 /// Where and how to reach PostgreSQL, from `postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=MODE`
@@ -24,7 +25,7 @@ public struct PostgresSettings: Sendable, Equatable {
 
     public init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"), let url = URLComponents(string: text) else {
-            throw PostgresSettingsError("'\(Self.redact(text))' is not a PostgreSQL URL: write postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+            throw PostgresSettingsError("'\(Self.redacted(text))' is not a PostgreSQL URL: write postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
         let query = Dictionary((url.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
         host = url.host.flatMap { $0.isEmpty ? nil : $0 } ?? query["host"] ?? environment["PGHOST"] ?? "localhost"
@@ -61,11 +62,7 @@ public struct PostgresSettings: Sendable, Equatable {
     }
 
     /// `text` with any password in it hidden.
-    public static func redacted(_ text: String) -> String { redact(text) }
-
-    static func redact(_ text: String) -> String {
-        text.replacingOccurrences(of: #":[^:@/]*@"#, with: ":***@", options: .regularExpression)
-    }
+    public static func redacted(_ text: String) -> String { Secrets.redacted(text) }
 
     /// TLS as libpq's `sslmode` means it: `require` encrypts without checking the certificate,
     /// `verify-ca` checks it against the CA, `verify-full` checks the host name too.

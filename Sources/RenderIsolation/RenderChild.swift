@@ -1,6 +1,7 @@
 import FaceDetection
 import Foundation
 import Imaging
+import Logging
 import Pipeline
 
 #if canImport(Glibc)
@@ -86,5 +87,19 @@ public enum RenderChild {
                 return 1
             }
         }
+    }
+}
+
+extension ChildRenderer {
+    /// Render children that run this binary with the given recipes, limits and face settings:
+    /// the one set-up for the service's workers, on-the-fly URLs and `darkroom process`.
+    public static func ofThisBinary(
+        recipesFile: String?, limits: Limits, faces: FaceSettings?, slots: Int, timeout: Duration, logLabel: String
+    ) -> ChildRenderer {
+        ChildRenderer(
+            settings: .init(
+                executable: Settings.currentExecutable, arguments: RenderChild.arguments(recipesFile: recipesFile, limits: limits, faces: faces),
+                slots: slots, timeout: timeout, maxSourceBytes: limits.maxFileBytes),
+            logger: Logger(label: logLabel))
     }
 }

@@ -100,17 +100,6 @@ struct ImagesController: Sendable {
         return "\(size); files may be at most \(limit) bytes\(readable)."
     }
 
-    /// `inline` with the display name: an ASCII fallback, and the exact name in RFC 8187's
-    /// `filename*`. Quotes, backslashes and anything outside printable ASCII are replaced in the
-    /// fallback, so the header can never be split or spoofed.
-    static func contentDisposition(_ name: String) -> String {
-        let fallback = String(name.unicodeScalars.map { (0x20..<0x7F).contains($0.value) && $0 != "\"" && $0 != "\\" ? Character($0) : "_" })
-        let encoded =
-            name.addingPercentEncoding(
-                withAllowedCharacters: .init(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$&+-.^_`|~")) ?? fallback
-        return "inline; filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
-    }
-
     /// 202 with the image object (and its Location), or `{"images": [...]}` for several.
     private func accepted(_ records: [ImageRecord], request: Request, context: AppRequestContext) throws -> Response {
         if records.count == 1, let record = records.first {
@@ -164,7 +153,7 @@ struct ImagesController: Sendable {
         var response = try await blobResponse(
             request, key: record.originalKey, contentType: record.contentType, etag: "\"\(record.sha256)\"",
             cacheControl: "public, max-age=31536000, immutable")
-        response.headers[.contentDisposition] = Self.contentDisposition(record.filename)
+        response.headers[.contentDisposition] = HTTPDelivery.contentDisposition(record.filename)
         return response
     }
 
@@ -282,11 +271,7 @@ struct ImagesController: Sendable {
             throw APIError.badRequest("expires must be one whole number of unix seconds, as a signed URL carries it.")
         }
         var headers: HTTPFields = [.eTag: etag, .cacheControl: cacheControl]
-        if let match = request.headers[.ifNoneMatch],
-            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" })
-        {
-            return Response(status: .notModified, headers: headers)
-        }
+        if HTTPDelivery.ifNoneMatch(request.headers[.ifNoneMatch], matches: etag) { return Response(status: .notModified, headers: headers) }
         guard let bytes = try await blobs.get(key) else { throw APIError.notFound("The stored file") }
         headers[.contentType] = contentType
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -166,10 +166,9 @@ struct TransformController: Sendable {
         headers[.lastModified] = Self.httpDate(result.created)
         headers[HTTPField.Name("X-Darkroom-Source")!] = outcome.source.rawValue
         if parsed.delivery.filename != nil || parsed.delivery.attachment {
-            let stem = (parsed.delivery.filename ?? "image").filter { $0.isLetter || $0.isNumber || "-_. ".contains($0) }
+            let stem = parsed.delivery.filename.flatMap { $0.isEmpty ? nil : $0 } ?? "image"
             let ext = result.contentType.split(separator: "/").last.map { $0 == "jpeg" ? "jpg" : String($0) } ?? "bin"
-            headers[.contentDisposition] =
-                "\(parsed.delivery.attachment ? "attachment" : "inline"); filename=\"\(stem.isEmpty ? "image" : stem).\(ext)\""
+            headers[.contentDisposition] = HTTPDelivery.contentDisposition("\(stem).\(ext)", attachment: parsed.delivery.attachment)
         }
         headers[.contentLength] = String(result.bytes.count)
         return Response(status: .ok, headers: headers, body: head ? .init() : .init(byteBuffer: ByteBuffer(bytes: result.bytes)))

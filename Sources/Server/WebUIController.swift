@@ -50,7 +50,7 @@ struct WebUIController: Sendable {
             .eTag: asset.etag, .cacheControl: "no-cache", .contentSecurityPolicy: Self.contentSecurityPolicy,
             HTTPField.Name("X-Content-Type-Options")!: "nosniff", HTTPField.Name("Referrer-Policy")!: "no-referrer",
         ]
-        if request.headers[.ifNoneMatch] == asset.etag { return Response(status: .notModified, headers: headers) }
+        if HTTPDelivery.ifNoneMatch(request.headers[.ifNoneMatch], matches: asset.etag) { return Response(status: .notModified, headers: headers) }
         headers[.contentType] = asset.contentType
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: asset.bytes))
     }

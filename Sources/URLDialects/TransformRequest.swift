@@ -53,10 +53,7 @@ public enum SourceReference: Sendable, Equatable, CustomStringConvertible {
     /// rather than resolved, so nothing can climb out of the root.
     static func relativePath(_ text: String) throws -> String {
         let trimmed = text.drop { $0 == "/" }
-        let segments = trimmed.split(separator: "/", omittingEmptySubsequences: false)
-        guard !segments.isEmpty, segments.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }), !trimmed.contains("\0"),
-            !trimmed.contains("\\")
-        else {
+        guard !trimmed.isEmpty, RelativePath.staysInside(trimmed), !trimmed.contains("\\") else {
             throw DialectError.badSource("the source path '\(text)' has empty, '.' or '..' segments")
         }
         return String(trimmed)

@@ -39,8 +39,7 @@ struct IngestCommand: AsyncParsableCommand {
         if let recipes { flags["recipes"] = .string(recipes) }
         backends.add(to: &flags)
         let settings = try await DarkroomConfiguration.forCommand(flags: flags, file: config)
-        LoggingSystem.bootstrap(JSONLogHandler.init)
-        let logger = Logger(label: "darkroom-ingest")
+        let logger = CommandLog.start(label: "darkroom-ingest")
         let runtime = try Runtime.checked(configuration: settings, logger: logger)
         let recipe = recipe ?? settings.eventsRecipe
         guard runtime.catalog.recipe(named: recipe) != nil else {

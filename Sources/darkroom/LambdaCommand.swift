@@ -7,7 +7,7 @@ import Imaging
 import LambdaRuntime
 import Logging
 import NIOCore
-import PostgresBackend
+import Pipeline
 import Server
 
 /// `darkroom lambda`: the binary as an AWS Lambda function, speaking the Runtime API at
@@ -35,9 +35,7 @@ struct LambdaCommand: AsyncParsableCommand {
     }
 
     static func run(runtimeAPI: String?, config: String?) async throws {
-        LoggingSystem.bootstrap(JSONLogHandler.init)
-        var logger = Logger(label: "darkroom-lambda")
-        logger.logLevel = .info
+        let logger = CommandLog.start(label: "darkroom-lambda")
         let environment = ProcessInfo.processInfo.environment
         guard let address = runtimeAPI ?? environment["AWS_LAMBDA_RUNTIME_API"] else {
             throw ValidationError("darkroom lambda needs --runtime-api or AWS_LAMBDA_RUNTIME_API")
@@ -102,10 +100,7 @@ struct LambdaCommand: AsyncParsableCommand {
         }
         logger.info(
             "Darkroom Lambda function ready",
-            metadata: [
-                "events": "\(settings.eventsInput ?? "-")", "storage": "\(settings.storage ?? settings.eventsOutput ?? "files")",
-                "metadata": "\(PostgresSettings.redacted(settings.metadata ?? "sqlite"))",
-            ])
+            metadata: CommandLog.backends(settings).merging(["events": "\(Secrets.redacted(settings.eventsInput ?? "-"))"], uniquingKeysWith: { $1 }))
         let listening = port
         let handler = LambdaEventHandler(runtime: runtime, logger: logger) { event in
             try await forward(event, port: listening)

@@ -68,13 +68,9 @@ struct ProcessCommand: AsyncParsableCommand {
         let started = Date()
         let progress = ProgressBar(total: files.count)
         // Each image is rendered in a child process, so an image that crashes libvips fails alone.
-        let renderer = ChildRenderer(
-            settings: .init(
-                executable: ChildRenderer.Settings.currentExecutable,
-                arguments: RenderChild.arguments(
-                    recipesFile: recipes, limits: limits, faces: FaceModel.locate(configured: facesModel).map { FaceSettings(modelPath: $0) }),
-                slots: jobs, timeout: .seconds(600), maxSourceBytes: limits.maxFileBytes),
-            logger: Logger(label: "darkroom.process"))
+        let renderer = ChildRenderer.ofThisBinary(
+            recipesFile: recipes, limits: limits, faces: FaceModel.locate(configured: facesModel).map { FaceSettings(modelPath: $0) }, slots: jobs,
+            timeout: .seconds(600), logLabel: "darkroom.process")
         defer { renderer.shutDown() }
         let writer = VariantWriter(root: out, recipe: recipe, renderer: renderer, maxFileBytes: limits.maxFileBytes, logTimings: verbose)
         var failed = 0

@@ -38,13 +38,12 @@ struct ServeCommand: AsyncParsableCommand {
         backends.add(to: &flags)
         let settings = try await DarkroomConfiguration.forCommand(flags: flags, file: config)
         guard ["json", "text"].contains(logFormat) else { throw ValidationError("--log-format must be json or text") }
-        if logFormat == "json" { LoggingSystem.bootstrap(JSONLogHandler.init) }
-        var logger = Logger(label: "darkroom")
-        VipsLog.route { [logger] message in logger.debug("libvips", metadata: ["message": "\(message)"]) }
-        logger.logLevel = .info
+        let logger = CommandLog.start(label: "darkroom", json: logFormat == "json")
         let runtime = try Runtime.checked(configuration: settings, logger: logger)
         let app = try buildApplication(runtime, logger: logger)
-        logger.info("Darkroom starting", metadata: ["address": "\(settings.host):\(settings.port)", "data": "\(settings.dataDirectory)"])
+        logger.info(
+            "Darkroom starting",
+            metadata: CommandLog.backends(settings).merging(["address": "\(settings.host):\(settings.port)"], uniquingKeysWith: { $1 }))
         try await Runtime.mappingPrepareErrors { try await runUntilSignalled(app, runtime: runtime, logger: logger) }
     }
 }

@@ -3,7 +3,7 @@ import Composition
 import Configuration
 import Imaging
 import Logging
-import PostgresBackend
+import Pipeline
 
 /// `darkroom worker`: only the workers. Beside a `darkroom serve --no-workers` it shares the data
 /// directory, or S3, DynamoDB and SQS; with `--events` it processes images dropped into an S3
@@ -39,17 +39,12 @@ struct WorkerCommand: AsyncParsableCommand {
         if let output { flags["events.output"] = .string(output) }
         if let recipe { flags["events.recipe"] = .string(recipe) }
         let settings = try await DarkroomConfiguration.forCommand(flags: flags, file: config)
-        LoggingSystem.bootstrap(JSONLogHandler.init)
-        let logger = Logger(label: "darkroom-worker")
-        VipsLog.route { [logger] message in logger.debug("libvips", metadata: ["message": "\(message)"]) }
+        let logger = CommandLog.start(label: "darkroom-worker")
         let runtime = try Runtime.checked(configuration: settings, logger: logger)
         logger.info(
             "Darkroom workers starting",
-            metadata: [
-                "data": "\(settings.dataDirectory)", "workers": "\(settings.workerCount)", "events": "\(settings.eventsQueue ?? "-")",
-                "storage": "\(settings.storage ?? settings.eventsOutput ?? "files")",
-                "metadata": "\(PostgresSettings.redacted(settings.metadata ?? "sqlite"))",
-            ])
+            metadata: CommandLog.backends(settings).merging(
+                ["workers": "\(settings.workerCount)", "events": "\(Secrets.redacted(settings.eventsQueue ?? "-"))"], uniquingKeysWith: { $1 }))
         try await Runtime.mappingPrepareErrors { try await runtime.runWorkers(logger: logger) }
     }
 }

@@ -43,7 +43,7 @@ enum BlobStores {
     }
 }
 
-@Suite struct BlobStoreConformance {
+@Suite(.timeLimit(.minutes(10))) struct BlobStoreConformance {
     @Test(arguments: BlobStores.all)
     func putGetOverwriteAndMissing(_ backend: BlobStores.Backend) async throws {
         let store = try await backend()

@@ -1,6 +1,7 @@
 import AWSSigning
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import AWSBackends
@@ -8,7 +9,7 @@ import Testing
 /// The refresh rules of `CredentialsProvider`, with a fetch that counts its calls and a clock
 /// the test sets. (The sources themselves are tested against moto's STS and documented-protocol
 /// servers in e2e/test_credentials.py.)
-@Suite struct CredentialsProviderTests {
+@Suite(.timeLimit(.minutes(10))) struct CredentialsProviderTests {
     final class Issuer: Sendable {
         let calls = Mutex(0)
         let lifetime: TimeInterval
@@ -54,7 +55,7 @@ import Testing
         for _ in 0..<20 { #expect(try await provider.credentials(now: later).accessKeyID == "KEY1") }
         #expect(provider.fetches == 2, "one background refresh, however many requests")
         // The refresh lands when it lands; until then the old ones keep serving.
-        while provider.latest?.accessKeyID != "KEY2" { try await Task.sleep(for: .milliseconds(10)) }
+        try await eventually("the refresh to land") { provider.latest?.accessKeyID == "KEY2" }
         #expect(try await provider.credentials(now: later).accessKeyID == "KEY2")
         #expect(provider.fetches == 2)
     }
@@ -85,7 +86,7 @@ import Testing
 }
 
 /// What the container agent or IMDS may answer besides credentials.
-@Suite struct CredentialAnswerTests {
+@Suite(.timeLimit(.minutes(10))) struct CredentialAnswerTests {
     @Test func answersWithoutKeysAreRefusedNamingTheSource() throws {
         for body in ["not json", #"{"AccessKeyId":"A"}"#, #"{"Code":"Failure","AccessKeyId":"A","SecretAccessKey":"S"}"#, "[]", ""] {
             let error = try #require(throws: CredentialsError.self) { try CredentialSources.json(body, from: "the agent") }

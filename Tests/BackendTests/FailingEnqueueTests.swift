@@ -18,7 +18,7 @@ struct UnreachableQueue: JobQueue {
 /// A record's job on a queue elsewhere (SQLite or DynamoDB records, an SQS queue that is down):
 /// a job that cannot be queued never leaves a PENDING record without a job behind. The SQLite
 /// fallback once lost this compensation on reprocess.
-@Suite struct FailingEnqueueTests {
+@Suite(.timeLimit(.minutes(10))) struct FailingEnqueueTests {
     @Test(arguments: Stores.all)
     func everyMetadataStoreWithAnUnreachableQueueLeavesNothingPendingForever(_ stores: Stores.Combination) async throws {
         let (metadata, _) = try await stores()

@@ -69,7 +69,7 @@ enum Stores {
     }
 }
 
-@Suite struct MetadataStoreConformance {
+@Suite(.timeLimit(.minutes(10))) struct MetadataStoreConformance {
     @Test(arguments: Stores.all)
     func insertWithJobThenReadBack(_ stores: Stores.Combination) async throws {
         let (metadata, queue) = try await stores()
@@ -211,7 +211,7 @@ enum Stores {
     }
 }
 
-@Suite struct IdempotencyConformance {
+@Suite(.timeLimit(.minutes(10))) struct IdempotencyConformance {
     @Test(arguments: Stores.all)
     func aKeyIsClaimedOnceCompletedOrReleased(_ stores: Stores.Combination) async throws {
         let (metadata, _) = try await stores()
@@ -229,7 +229,7 @@ enum Stores {
     }
 }
 
-@Suite struct JobQueueConformance {
+@Suite(.timeLimit(.minutes(10))) struct JobQueueConformance {
     @Test(arguments: Stores.all)
     func aLeasedJobIsInvisibleUntilItsLeaseExpires(_ stores: Stores.Combination) async throws {
         let (_, queue) = try await stores()
@@ -301,7 +301,7 @@ enum Stores {
 
 /// The AWS backends join every conformance suite when moto is installed; without it this test
 /// is reported as skipped, with the reason, so they are never silently dropped.
-@Suite struct ConformanceCoverage {
+@Suite(.timeLimit(.minutes(10))) struct ConformanceCoverage {
     @Test(.enabled(if: MotoServer.available, MotoServer.skipReason))
     func theAWSBackendsRunEveryConformanceSuite() {
         #expect(Stores.all.map(\.name).contains("dynamodb+sqs"))

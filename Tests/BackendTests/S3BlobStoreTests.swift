@@ -7,7 +7,7 @@ import Testing
 @testable import AWSBackends
 
 /// What S3 adds to the BlobStore contract, on moto with signature checking on.
-@Suite(.enabled(if: MotoServer.available, MotoServer.skipReason)) struct S3BlobStoreTests {
+@Suite(.enabled(if: MotoServer.available, MotoServer.skipReason), .timeLimit(.minutes(10))) struct S3BlobStoreTests {
     @Test func aWrongSignatureIsRefusedSoSigningIsReallyChecked() async throws {
         var environment = try await MotoServer.signed.environment()
         environment.credentials.secretAccessKey += "-wrong"
@@ -89,7 +89,7 @@ import Testing
 
 /// What a real S3 server checks that moto does not: SeaweedFS verifies presigned URLs' signature
 /// and expiry, and enforces the 5 MiB minimum part.
-@Suite(.enabled(if: SeaweedServer.available, SeaweedServer.skipReason)) struct SeaweedS3Tests {
+@Suite(.enabled(if: SeaweedServer.available, SeaweedServer.skipReason), .timeLimit(.minutes(10))) struct SeaweedS3Tests {
     @Test func largeObjectsGoUpInFiveMiBPartsAndComeBackWhole() async throws {
         let store = try await BlobStores.seaweed()
         var bytes = [UInt8](repeating: 0, count: 13 << 20)

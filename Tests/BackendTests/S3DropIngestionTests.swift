@@ -2,6 +2,7 @@ import AWSSigning
 import BlockingWork
 import Foundation
 import Imaging
+import ImagingFixtures
 import Logging
 import Testing
 
@@ -13,7 +14,7 @@ import Testing
 /// S3 drops, end to end on moto (signatures checked) with SQLite records: an image dropped into
 /// the input bucket as `application/octet-stream` comes out of the events queue as a job whose
 /// record is filled the way an upload's is.
-@Suite(.enabled(if: MotoServer.available, MotoServer.skipReason)) struct S3DropIngestionTests {
+@Suite(.enabled(if: MotoServer.available, MotoServer.skipReason), .timeLimit(.minutes(10))) struct S3DropIngestionTests {
     /// An input bucket, an output location, an events queue, SQLite records, and a worker.
     struct Drops {
         let s3: S3Client
@@ -75,12 +76,7 @@ import Testing
         }
     }
 
-    static func photo() throws -> [UInt8] {
-        let (width, height) = (320, 200)
-        var pixels = [UInt8](repeating: 90, count: width * height * 3)
-        for i in 0..<(width * height) { pixels[i * 3] = UInt8(i % width * 255 / width) }
-        return try Image(pixels: pixels, width: width, height: height, bands: 3).encoded(EncodeOptions(format: .jpeg)).bytes
-    }
+    static func photo() throws -> [UInt8] { try TestPhoto.bytes(width: 320, height: 200) }
 
     @Test func aDroppedImageGetsTheRecordAnUploadGets() async throws {
         let drops = try await Drops()

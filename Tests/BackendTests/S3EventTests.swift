@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// Reading S3 notifications as they arrive in SQS, without a network.
-@Suite struct S3EventTests {
+@Suite(.timeLimit(.minutes(10))) struct S3EventTests {
     static let direct = """
         {"Records":[{"eventVersion":"2.1","eventSource":"aws:s3","eventTime":"2026-11-21T10:00:00.000Z","eventName":"ObjectCreated:Put",
         "s3":{"bucket":{"name":"photos"},"object":{"key":"incoming/summer+trip/caf%C3%A9+1.jpg","size":1234,"eTag":"abc123"}}}]}
@@ -55,7 +55,7 @@ import Testing
 }
 
 /// Path-style and virtual-hosted addressing, as the endpoint and the setting choose.
-@Suite struct S3AddressingTests {
+@Suite(.timeLimit(.minutes(10))) struct S3AddressingTests {
     static func client(_ endpoints: [String: URL], style: String = "auto") -> S3Client {
         S3Client(
             environment: AWSEnvironment(

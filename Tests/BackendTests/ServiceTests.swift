@@ -1,6 +1,7 @@
 import BlockingWork
 import Foundation
 import Imaging
+import ImagingFixtures
 import Logging
 import Testing
 
@@ -36,13 +37,7 @@ struct ServiceHarness {
     }
 
     static func photo(width: Int = 900, height: Int = 600) throws -> [UInt8] {
-        var pixels = [UInt8](repeating: 100, count: width * height * 3)
-        for i in 0..<(width * height) {
-            pixels[i * 3] = UInt8(i % width * 255 / width)
-            pixels[i * 3 + 1] = UInt8(i / width * 255 / height)
-        }
-        let image = try Image(pixels: pixels, width: width, height: height, bands: 3)
-        return try image.encoded(EncodeOptions(format: .jpeg)).bytes
+        try TestPhoto.bytes(width: width, height: height, blue: 100)
     }
 }
 
@@ -68,7 +63,7 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
     var text: String { lock.withLock { lines.joined(separator: "\n") } }
 }
 
-@Suite struct ServiceTests {
+@Suite(.timeLimit(.minutes(10))) struct ServiceTests {
     @Test func aFailedJobIsLoggedWithItsImageAndTheCause() async throws {
         let service = try await ServiceHarness()
         let record = try await service.ingestor.ingest(Upload(filename: "a.jpg", bytes: try ServiceHarness.photo()), recipe: "default")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import BlockingWork
@@ -20,7 +21,7 @@ final class ConcurrencyGauge: @unchecked Sendable {
     func leave() { lock.withLock { now -= 1 } }
 }
 
-@Suite struct BlockingPoolTests {
+@Suite(.timeLimit(.minutes(10))) struct BlockingPoolTests {
     @Test func workRunsOnPoolThreadsAndNoMoreAtOnceThanThePoolHas() async throws {
         let pool = BlockingPool(threads: 2)
         let gauge = ConcurrencyGauge()
@@ -69,9 +70,9 @@ final class ConcurrencyGauge: @unchecked Sendable {
         let gate = Gate()
         let ran = ConcurrencyGauge()
         let blocker = Task { try await pool.run { gate.hold() } }
-        while !gate.isHolding { try await Task.sleep(for: .milliseconds(5)) }
+        try await eventually("the blocker to hold the thread") { gate.isHolding }
         let waiting = Task { try await pool.run { ran.enter() } }
-        while pool.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        try await eventually("the second caller to queue") { pool.waiting > 0 }
         waiting.cancel()
         // The cancelled caller is answered while the thread is still held.
         await #expect(throws: CancellationError.self) { try await waiting.value }
@@ -86,9 +87,9 @@ final class ConcurrencyGauge: @unchecked Sendable {
         let pool = BlockingPool(threads: 1, maxWaiting: 2)
         let gate = Gate()
         let blocker = Task { try await pool.run { gate.hold() } }
-        while !gate.isHolding { try await Task.sleep(for: .milliseconds(5)) }
+        try await eventually("the blocker to hold the thread") { gate.isHolding }
         let queued = (0..<2).map { index in Task { try await pool.run { index } } }
-        while pool.waiting < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        try await eventually("two callers to queue") { pool.waiting >= 2 }
         await #expect(throws: BlockingPoolBusy.self) { try await pool.run { 3 } }
         gate.release()
         try await blocker.value
@@ -103,7 +104,7 @@ extension Result where Failure == Error {
     }
 }
 
-@Suite struct BlockingPoolLifetimeTests {
+@Suite(.timeLimit(.minutes(10))) struct BlockingPoolLifetimeTests {
     @Test func releasingAPoolLetsItsThreadsExitSafely() async throws {
         for _ in 0..<20 {
             let pool = BlockingPool(threads: 2)

@@ -28,7 +28,7 @@ final class DeafWait: Sendable {
     }
 }
 
-@Suite struct DeadlineTests {
+@Suite(.timeLimit(.minutes(10))) struct DeadlineTests {
     @Test func aResultBeforeTheDeadlineIsReturned() async throws {
         let value = try await withDeadline(.seconds(5), orThrow: Expired()) { 42 }
         #expect(value == 42)

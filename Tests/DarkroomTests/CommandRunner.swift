@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import ImagingFixtures
 import Testing
 
 /// Runs the built `darkroom` binary, as a person would from a shell.
@@ -48,17 +49,8 @@ enum CommandRunner {
         return path
     }
 
-    /// Writes a generated JPEG photo of the given size.
+    /// Writes the generated JPEG photo of the given size.
     static func writePhoto(_ path: String, width: Int, height: Int) throws {
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        for i in stride(from: 0, to: pixels.count, by: 3) {
-            let x = (i / 3) % width
-            let y = (i / 3) / width
-            pixels[i] = UInt8(x * 255 / width)
-            pixels[i + 1] = UInt8(y * 255 / height)
-            pixels[i + 2] = 90
-        }
-        let image = try Image(pixels: pixels, width: width, height: height, bands: 3)
-        try Data(image.encoded(EncodeOptions(format: .jpeg)).bytes).write(to: URL(fileURLWithPath: path))
+        try Data(TestPhoto.bytes(width: width, height: height)).write(to: URL(fileURLWithPath: path))
     }
 }

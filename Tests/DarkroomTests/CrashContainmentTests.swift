@@ -5,7 +5,7 @@ import Testing
 /// A crash in image code costs one image, never the service. The test-only failpoint
 /// (`DARKROOM_FAILPOINT=render-abort:width=N`) makes a render child abort on sources N pixels
 /// wide, as a libvips assertion would.
-@Suite(.serialized) struct CrashContainmentTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct CrashContainmentTests {
     static let crashWidth = 777
     static let failpoint = ["DARKROOM_FAILPOINT": "render-abort:width=\(crashWidth)"]
 

@@ -4,7 +4,7 @@ import Testing
 /// Fail closed: when face detection crashes, hangs or fails, a variant that redacts faces is
 /// never published. The test-only failpoints (`DARKROOM_FAILPOINT=faces-abort|faces-stall|
 /// faces-fail`) make the render child's detector do each.
-@Suite(.serialized) struct FailClosedTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct FailClosedTests {
     @Test(arguments: ["faces-abort", "faces-fail"])
     func processPublishesNothingOfARedactingRecipeWhenDetectionFails(_ failpoint: String) throws {
         let dir = try CommandRunner.temporaryDirectory()

@@ -2,7 +2,7 @@ import Foundation
 import Imaging
 import Testing
 
-@Suite struct ProcessCommandTests {
+@Suite(.timeLimit(.minutes(10))) struct ProcessCommandTests {
     @Test func processesADirectoryIntoStemFoldersWithJSONLines() throws {
         let input = try CommandRunner.temporaryDirectory()
         let out = try CommandRunner.temporaryDirectory()

@@ -94,7 +94,7 @@ enum Curl {
     }
 }
 
-@Suite(.serialized) struct ServeCrashTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct ServeCrashTests {
     @Test func killNineMidBatchLosesNothing() async throws {
         let data = try CommandRunner.temporaryDirectory()
         let photo = data + "/photo.jpg"
@@ -147,7 +147,7 @@ enum Curl {
     }
 }
 
-@Suite(.serialized) struct ServeLifecycleTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct ServeLifecycleTests {
     @Test func sigtermStopsCleanlyAndAWorkerProcessFinishesTheQueue() async throws {
         let data = try CommandRunner.temporaryDirectory()
         let photo = data + "/photo.jpg"
@@ -186,7 +186,7 @@ enum Curl {
     }
 }
 
-@Suite struct ServeConfigurationTests {
+@Suite(.timeLimit(.minutes(10))) struct ServeConfigurationTests {
     @Test func environmentVariablesAreReadAndCheckedByName() throws {
         let process = Process()
         process.executableURL = CommandRunner.binary

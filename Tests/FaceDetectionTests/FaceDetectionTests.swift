@@ -38,7 +38,7 @@ enum FaceFixtures {
     }
 }
 
-@Suite(.enabled(if: FaceFixtures.model != nil, "the face model is not installed (make venv): face detection tests skipped"))
+@Suite(.enabled(if: FaceFixtures.model != nil, "the face model is not installed (make venv): face detection tests skipped"), .timeLimit(.minutes(10)))
 struct FaceDetectionTests {
     static func detector() throws -> CenterFaceDetector {
         try CenterFaceDetector(settings: FaceSettings(modelPath: FaceFixtures.model!))

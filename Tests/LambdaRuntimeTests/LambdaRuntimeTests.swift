@@ -3,7 +3,7 @@ import Testing
 
 @testable import LambdaRuntime
 
-@Suite struct RuntimeAddressTests {
+@Suite(.timeLimit(.minutes(10))) struct RuntimeAddressTests {
     @Test func addressesWithAPathOrAScheme() throws {
         #expect(try RuntimeAPIClient(address: "127.0.0.1:9001").base == "http://127.0.0.1:9001/2018-06-01")
         #expect(try RuntimeAPIClient(address: "127.0.0.1:9001/.rt").base == "http://127.0.0.1:9001/.rt/2018-06-01")
@@ -23,7 +23,7 @@ import Testing
     }
 }
 
-@Suite struct HTTPEventTests {
+@Suite(.timeLimit(.minutes(10))) struct HTTPEventTests {
     func object(_ json: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
     }

@@ -108,7 +108,7 @@ import Testing
     }
 }
 
-@Suite struct ClosedLoopTests {
+@Suite(.timeLimit(.minutes(10))) struct ClosedLoopTests {
     /// A target whose images finish only when the test says so.
     struct Uploads: LoadTarget {
         let recorder: Recorder

@@ -52,6 +52,29 @@ import Testing
             variant("format: jpeg\noperations:\n  - pixelate: {block: 1}"), field: "operations[0].pixelate.block", containing: "between 2 and 4096")
     }
 
+    /// Recipes and URLs share one rule for crops, qualities and a logo's scale (a recipe once took
+    /// any crop size where a URL stopped at 65535).
+    @Test func cropsQualitiesAndScalesHaveTheURLsBounds() throws {
+        try expectError(
+            variant("format: jpeg\noperations:\n  - crop: {width: 70000, height: 10}"), field: "operations[0].crop.width",
+            containing: "from 1 to 65535")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - crop: {width: 10, height: 10, left: -1}"), field: "operations[0].crop.left",
+            containing: "from 0 to 65535")
+        try expectError(variant("format: jpeg\nquality: 0"), field: "quality", containing: "between 1 and 100")
+        try expectError(variant("format: webp\nspeed: 12"), field: "speed", containing: "between 0 and 9")
+        try expectError(
+            variant("format: jpeg\noperations:\n  - watermark: {image: logo.png, scale: 1.5}"), field: "operations[0].watermark.scale",
+            containing: "at most 1")
+        var spec = TransformSpec()
+        spec.crop = .region(left: 0, top: 0, width: 70000, height: 10)
+        #expect(throws: ImagingError.self) { try spec.validate() }
+        spec.crop = .box(width: 10, height: 10, gravity: .centre, focus: nil)
+        try spec.validate()
+        spec.quality = 101
+        #expect(throws: ImagingError.self) { try spec.validate() }
+    }
+
     @Test func unknownParameter() throws {
         try expectError(
             variant("format: jpeg\noperations:\n  - resize: {widht: 100}"), field: "operations[0].resize.widht", containing: "unknown field 'widht'")

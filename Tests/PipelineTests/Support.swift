@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import ImagingFixtures
 import Testing
 
 @testable import Pipeline
@@ -23,19 +24,6 @@ enum Support {
 
     /// A JPEG "photo" of the given size: smooth gradients plus noise.
     static func photo(width: Int, height: Int) throws -> [UInt8] {
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        var state: UInt32 = 7
-        for y in 0..<height {
-            for x in 0..<width {
-                state = state &* 1_664_525 &+ 1_013_904_223
-                let grain = Int(state >> 28)
-                let i = (y * width + x) * 3
-                pixels[i] = UInt8(min(255, x * 255 / width + grain))
-                pixels[i + 1] = UInt8(min(255, y * 255 / height + grain))
-                pixels[i + 2] = UInt8(min(255, 128 + grain))
-            }
-        }
-        let image = try Image(pixels: pixels, width: width, height: height, bands: 3)
-        return try image.encoded(EncodeOptions(format: .jpeg, quality: 90)).bytes
+        try TestPhoto.bytes(width: width, height: height, blue: 128, grain: true, as: EncodeOptions(format: .jpeg, quality: 90))
     }
 }

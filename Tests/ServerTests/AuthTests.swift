@@ -7,7 +7,7 @@ import Testing
 @testable import Composition
 @testable import Server
 
-@Suite struct AuthTests {
+@Suite(.timeLimit(.minutes(10))) struct AuthTests {
     static let key = "k3y-for-tests-0123456789"
 
     func fixture() async throws -> ServerFixture {

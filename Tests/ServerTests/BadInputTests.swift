@@ -8,7 +8,7 @@ import Testing
 @testable import Server
 
 /// Every kind of bad upload gets its status and a JSON error, and leaves no record and no file.
-@Suite struct BadInputTests {
+@Suite(.timeLimit(.minutes(10))) struct BadInputTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var name: String
         var uri = "/api/images"
@@ -147,7 +147,7 @@ import Testing
 }
 
 /// The multipart scan's byte search, against the naive one, on the cases that trip searches up.
-@Suite struct MultipartFindTests {
+@Suite(.timeLimit(.minutes(10))) struct MultipartFindTests {
     @Test func findsWhatANaiveSearchFinds() {
         let needle = Array("\r\n--b".utf8)
         var random = SystemRandomNumberGenerator()

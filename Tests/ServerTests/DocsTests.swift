@@ -6,7 +6,7 @@ import Testing
 /// The docs stay true: the configuration page is the one list of keys, the loader reads exactly
 /// those keys, every link between pages resolves (anchors included), and every page is reachable
 /// from the README.
-@Suite struct DocsTests {
+@Suite(.timeLimit(.minutes(10))) struct DocsTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func read(_ path: String) throws -> String {

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Imaging
 import Pipeline
+import TestSupport
 import Testing
 
 @testable import Composition
@@ -13,7 +14,7 @@ import Testing
 /// against a small queue, deletes and reprocesses racing the worker, hostile file names, and
 /// protocol slips. Each is answered with the right status and a JSON message, and leaves no
 /// orphan file or half-written record.
-@Suite struct HostileClientTests {
+@Suite(.timeLimit(.minutes(10))) struct HostileClientTests {
     static func upload(_ client: some TestClientProtocol, _ bytes: [UInt8], headers: HTTPFields = [:], uri: String = "/api/images") async throws
         -> TestResponse
     {
@@ -208,7 +209,7 @@ import Testing
 /// while a job is mid-render.
 /// Upload work has threads of its own: renders that hold every render thread never delay an
 /// upload's answer.
-@Suite struct RequestPoolTests {
+@Suite(.timeLimit(.minutes(10))) struct RequestPoolTests {
     /// Holds pool threads until released.
     final class Hold: @unchecked Sendable {
         private let semaphore = DispatchSemaphore(value: 0)
@@ -228,7 +229,7 @@ import Testing
         let hold = Hold()
         // Every render thread busy, and more renders waiting behind them.
         let held = (0..<(renders.threadCount + 4)).map { _ in Task { try await renders.run { hold.hold() } } }
-        while hold.count < renders.threadCount { try await Task.sleep(for: .milliseconds(5)) }
+        try await eventually("every render thread to be held") { hold.count >= renders.threadCount }
         try await fixture.test { client in
             let response = try await client.execute(
                 uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"],

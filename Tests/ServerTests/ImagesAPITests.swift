@@ -9,7 +9,7 @@ import Testing
 @testable import Composition
 @testable import Server
 
-@Suite struct ImagesAPITests {
+@Suite(.timeLimit(.minutes(10))) struct ImagesAPITests {
     @Test func rawUploadIsAcceptedProcessedAndServed() async throws {
         let fixture = try await ServerFixture()
         let photo = try ServerFixture.photo()

@@ -52,7 +52,7 @@ final class StreamReader: @unchecked Sendable {
     }
 }
 
-@Suite(.serialized) struct LiveTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct LiveTests {
     @Test func uploadsThreeWaysAndSeesCompletionOverSSE() async throws {
         let fixture = try await ServerFixture { $0.runWorkers = true }
         let app = try buildApplication(fixture.components)

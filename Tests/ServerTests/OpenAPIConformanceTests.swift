@@ -61,7 +61,7 @@ struct SchemaChecker {
     }
 }
 
-@Suite struct OpenAPIConformanceTests {
+@Suite(.timeLimit(.minutes(10))) struct OpenAPIConformanceTests {
     /// Every request the test makes: the documented path template, method, and the answer.
     struct Exchange {
         var template: String

@@ -12,7 +12,7 @@ import Testing
 
 /// Faces and regions through on-the-fly URLs and the regions API, end to end: the real detector,
 /// libvips, the cache.
-@Suite struct PrivacyTransformTests {
+@Suite(.timeLimit(.minutes(10))) struct PrivacyTransformTests {
     static let faces = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("shared/corpus/faces")
     static let facePhoto = faces.appendingPathComponent("images/dlib/2008_001322.jpg")

@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Composition
 
 /// Coalescing and cancellation: a waiter that goes away stops waiting at once, the others
 /// still get the value, and the work is cancelled only when nobody waits.
-@Suite struct RenderCoalescerTests {
+@Suite(.timeLimit(.minutes(10))) struct RenderCoalescerTests {
     actor Probe {
         var started = 0
         var cancelled = false
@@ -38,9 +39,9 @@ import Testing
         }
         let joined = Probe()
         let impatient = Task { try await coalescer.value(for: "k", work: work) }
-        while await probe.started == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        try await eventually("the work to start") { await probe.started > 0 }
         let patient = Task { try await coalescer.value(for: "k", onJoin: { Task { await joined.start() } }, work: work) }
-        while await joined.started == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        try await eventually("the second caller to join") { await joined.started > 0 }
         impatient.cancel()
         // The cancelled waiter is answered while the work is still held.
         await #expect(throws: CancellationError.self) { try await impatient.value }
@@ -71,7 +72,7 @@ import Testing
         // The work would take 600 s: waiters that left at once are answered long before it, even
         // when a loaded machine keeps the cooperative pool busy for a while.
         #expect(clock.now - started < .seconds(120))
-        while await !probe.cancelled { try await Task.sleep(for: .milliseconds(10)) }
+        try await eventually("the abandoned work to be cancelled") { await probe.cancelled }
         // A new request after that starts a new flight.
         let fresh = try await coalescer.value(for: "k") { 7 }
         #expect(fresh.value == 7 && !fresh.joined)

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Imaging
+import ImagingFixtures
 import Pipeline
 import Testing
 
@@ -56,12 +57,7 @@ struct ServerFixture {
     }
 
     static func photo(width: Int = 1200, height: Int = 900, format: OutputFormat = .jpeg) throws -> [UInt8] {
-        var pixels = [UInt8](repeating: 80, count: width * height * 3)
-        for i in 0..<(width * height) {
-            pixels[i * 3] = UInt8(i % width * 255 / width)
-            pixels[i * 3 + 1] = UInt8(i / width * 255 / height)
-        }
-        return try Image(pixels: pixels, width: width, height: height, bands: 3).encoded(EncodeOptions(format: format, speed: 9)).bytes
+        try TestPhoto.bytes(width: width, height: height, blue: 80, as: EncodeOptions(format: format, speed: 9))
     }
 
     static func json(_ response: TestResponse) throws -> [String: Any] {

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Imaging
 import Pipeline
+import TestSupport
 import Testing
 import URLDialects
 
@@ -12,7 +13,7 @@ import URLDialects
 
 /// On-the-fly URLs end to end through the router: real renders (libvips), the file cache,
 /// conditional requests, negotiation, coalescing, the gate, and what hostile URLs get.
-@Suite struct TransformTests {
+@Suite(.timeLimit(.minutes(10))) struct TransformTests {
     /// A fixture whose transform root holds a 2040×1530 photo as `photos/a.jpg`.
     static func fixture(_ configure: @escaping (inout DarkroomConfiguration) -> Void = { _ in }) async throws -> ServerFixture {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("transform-root-\(UUID().uuidString)")
@@ -179,7 +180,7 @@ import URLDialects
                 }
                 await pausing.waitUntilEntered()
                 // Every request has joined before the one render is let go.
-                while metrics.count(.coalesced) < 49 { try await Task.sleep(for: .milliseconds(10)) }
+                try await eventually("49 requests to join the render") { metrics.count(.coalesced) >= 49 }
                 await pausing.resume()
                 for try await status in group { #expect(status == .ok) }
             }

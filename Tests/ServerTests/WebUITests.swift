@@ -8,7 +8,7 @@ import Testing
 @testable import Server
 
 /// The files behind the web UI. The page itself is tested in Chromium by e2e/test_web_ui.py.
-@Suite struct WebUITests {
+@Suite(.timeLimit(.minutes(10))) struct WebUITests {
     @Test func thePageAndEveryFileItNamesAreServedWithTheirTypes() async throws {
         let fixture = try await ServerFixture { $0.apiKeys = ["k3y-for-tests-0123456789"] }
         try await fixture.test { client in

@@ -32,7 +32,7 @@ actor ReceivedHooks {
     }
 }
 
-@Suite struct WebhookTests {
+@Suite(.timeLimit(.minutes(10))) struct WebhookTests {
     @Test func finishedImagesArePostedSignedAndRetried() async throws {
         let received = ReceivedHooks(failFirst: 1)
         let receiverRouter = Router()

@@ -82,7 +82,7 @@ struct RemoteFetcher: Sendable {
         else { return false }
         let prefix = allowed.path.isEmpty ? "/" : allowed.path
         let path = url.path.isEmpty ? "/" : url.path
-        return path.hasPrefix(prefix) && !path.split(separator: "/").contains("..")
+        return path.hasPrefix(prefix) && RelativePath.staysInside(path.drop { $0 == "/" }, allowingEmptySegments: true)
     }
 
     /// An address as bytes: 4 for IPv4, 16 for IPv6.

@@ -55,12 +55,9 @@ extension Runtime {
         let renderer: any Renderer
         switch configuration.isolation {
         case .process:
-            renderer = ChildRenderer(
-                settings: .init(
-                    executable: ChildRenderer.Settings.currentExecutable,
-                    arguments: RenderChild.arguments(recipesFile: configuration.recipesFile, limits: limits, faces: faces),
-                    slots: settings.workers, timeout: .seconds(settings.timeoutSeconds), maxSourceBytes: limits.maxFileBytes),
-                logger: Logger(label: "darkroom.transform.render"))
+            renderer = ChildRenderer.ofThisBinary(
+                recipesFile: configuration.recipesFile, limits: limits, faces: faces, slots: settings.workers,
+                timeout: .seconds(settings.timeoutSeconds), logLabel: "darkroom.transform.render")
         case .none:
             renderer = try InProcessRenderer(
                 catalog: catalog, limits: limits,

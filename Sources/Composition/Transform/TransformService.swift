@@ -81,20 +81,15 @@ public struct TransformService: Sendable {
             spec.format = settings.autoFormats.first { accept.contains($0.contentType) }
         }
         let (timeout, settled) = (settings.timeoutSeconds, spec)
-        return try await withThrowingTaskGroup(of: Outcome.self) { group in
-            group.addTask { try await answer(settled, request: request, varies: varies, ifNoneMatch: ifNoneMatch) }
-            group.addTask {
-                try await Task.sleep(for: .seconds(timeout))
-                throw TransformError.timeout(timeout)
+        // `withDeadline`, not a task group: a group returns only when every child has, so work
+        // stuck where cancellation does not reach would hold the request past its deadline.
+        do {
+            return try await BlockingWork.withDeadline(.seconds(timeout), orThrow: TransformError.timeout(timeout)) {
+                try await self.answer(settled, request: request, varies: varies, ifNoneMatch: ifNoneMatch)
             }
-            defer { group.cancelAll() }
-            do {
-                guard let outcome = try await group.next() else { throw TransformError.timeout(timeout) }
-                return outcome
-            } catch let error as TransformError where error.kind == .timeout || error.kind == .busy {
-                metrics.record(error.kind == .busy ? .rejected : .timeout)
-                throw error
-            }
+        } catch let error as TransformError where error.kind == .timeout || error.kind == .busy {
+            metrics.record(error.kind == .busy ? .rejected : .timeout)
+            throw error
         }
     }
 
@@ -110,7 +105,7 @@ public struct TransformService: Sendable {
         if spec.usesRegions || spec.variantOf != nil { extra += "|regions:\((try? ImageRegions.json(source.regions)) ?? "")" }
         let key = TransformCache.key(spec: spec.canonicalJSON, source: source.identity, extra: extra)
         let etag = "\"\(key.split(separator: "/").last!.prefix(32))\""
-        if let ifNoneMatch, Self.matches(ifNoneMatch, etag) {
+        if HTTPDelivery.ifNoneMatch(ifNoneMatch, matches: etag) {
             return Outcome(result: nil, source: .notModified, etag: etag, variesByAccept: varies)
         }
         if let cache, let hit = await cache.get(key) {
@@ -126,14 +121,6 @@ public struct TransformService: Sendable {
         }
         let (result, joined) = try await coalescer.value(for: key, onJoin: { metrics.record(.coalesced) }, work: work)
         return Outcome(result: result, source: joined ? .coalesced : .render, etag: etag, variesByAccept: varies)
-    }
-
-    /// `If-None-Match`: `*`, or a list of tags, weak ones compared weakly (RFC 9110 §13.1.2).
-    static func matches(_ header: String, _ etag: String) -> Bool {
-        header.split(separator: ",").contains { item in
-            let tag = item.trimmingCharacters(in: .whitespaces)
-            return tag == "*" || tag == etag || tag == "W/" + etag
-        }
     }
 
     private static func render(

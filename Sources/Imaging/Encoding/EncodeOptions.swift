@@ -72,11 +72,16 @@ public struct EncodeOptions: Sendable, Equatable {
     }
 
     public func validate() throws {
-        if let quality, !(1...100).contains(quality) {
-            throw ImagingError.invalidArgument("quality must be between 1 and 100, not \(quality)")
-        }
-        guard (0...9).contains(compression) else { throw ImagingError.invalidArgument("compression must be between 0 and 9, not \(compression)") }
-        guard (0...9).contains(speed) else { throw ImagingError.invalidArgument("speed must be between 0 and 9, not \(speed)") }
+        if let bad = invalidSetting { throw ImagingError.invalidArgument("\(bad.field) \(bad.reason)") }
+    }
+
+    /// The first setting outside its range, named as recipes and URLs name it, and why: the one
+    /// statement of these ranges, for the recipe decoder (which names the field) and `validate`.
+    public var invalidSetting: (field: String, reason: String)? {
+        if let quality, !(1...100).contains(quality) { return ("quality", "must be between 1 and 100, not \(quality)") }
+        if !(0...9).contains(compression) { return ("compression", "must be between 0 and 9, not \(compression)") }
+        if !(0...9).contains(speed) { return ("speed", "must be between 0 and 9, not \(speed)") }
+        return nil
     }
 }
 

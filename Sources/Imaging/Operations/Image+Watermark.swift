@@ -26,7 +26,7 @@ extension Image {
         try mark.placement.validate()
         var logo = try mark.image.convertedToSRGB()
         if let scale = mark.scale {
-            guard scale > 0, scale <= 1 else { throw ImagingError.invalidArgument("watermark scale must be above 0 and at most 1, not \(scale)") }
+            try ImageWatermark.checkScale(scale)
             let targetWidth = max(1, Int((Double(width) * scale).rounded()))
             logo = try logo.resized(Resize(width: targetWidth, upscale: true))
         }

@@ -25,6 +25,28 @@ public enum OperationRules {
         guard pixelateSize.contains(size) else { throw ImagingError.invalidArgument("pixelate size must be between 1 and 1024 pixels, not \(size)") }
     }
 
+    /// A crop's sides, and a region's corner: the largest side libvips and the URL grammars take.
+    public static let cropSide = 1...65_535
+    public static let cropCorner = 0...65_535
+
+    /// The first crop argument out of range, with why, for the recipe decoder (which names the
+    /// field) and `checkCrop`.
+    public static func cropProblem(left: Int? = nil, top: Int? = nil, width: Int, height: Int) -> (field: String, reason: String)? {
+        for (field, side) in [("width", width), ("height", height)] where !cropSide.contains(side) {
+            return (field, "must be a whole number of pixels from 1 to 65535, not \(side)")
+        }
+        for case (let field, let corner?) in [("left", left), ("top", top)] where !cropCorner.contains(corner) {
+            return (field, "must be a whole number of pixels from 0 to 65535, not \(corner)")
+        }
+        return nil
+    }
+
+    public static func checkCrop(left: Int? = nil, top: Int? = nil, width: Int, height: Int) throws {
+        if let bad = cropProblem(left: left, top: top, width: width, height: height) {
+            throw ImagingError.invalidArgument("a crop's \(bad.field) \(bad.reason)")
+        }
+    }
+
     public static func checkRotation(degrees: Int) throws {
         guard degrees % 90 == 0 else { throw ImagingError.invalidArgument("rotation must be a multiple of 90 degrees, not \(degrees)") }
     }

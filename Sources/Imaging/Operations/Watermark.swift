@@ -60,4 +60,11 @@ public struct ImageWatermark: Sendable {
         self.scale = scale
         self.placement = placement
     }
+
+    /// The one rule for a logo's scale, for recipes, URLs and the render.
+    public static func checkScale(_ scale: Double) throws {
+        guard scale > 0, scale <= 1 else {
+            throw ImagingError.invalidArgument("a watermark's scale must be above 0 and at most 1 (a fraction of the image width), not \(scale)")
+        }
+    }
 }

@@ -17,7 +17,7 @@ public struct DirectoryDropReader: DropReader {
 
     func file(_ key: String) -> URL? {
         // Keys come from `files()`: relative, without `..`; checked again all the same.
-        guard !key.hasPrefix("/"), !key.split(separator: "/").contains("..") else { return nil }
+        guard RelativePath.staysInside(key) else { return nil }
         return root.appendingPathComponent(key)
     }
 

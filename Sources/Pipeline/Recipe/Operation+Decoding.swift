@@ -72,16 +72,12 @@ extension Operation: Decodable {
         let c = try d.strictContainer(allowed: ["left", "top", "width", "height", "gravity"])
         let width = try c.required(Int.self, "width")
         let height = try c.required(Int.self, "height")
-        guard width > 0 else { throw c.invalid("width", "must be a positive number of pixels, not \(width)") }
-        guard height > 0 else { throw c.invalid("height", "must be a positive number of pixels, not \(height)") }
         let left = try c.optional(Int.self, "left")
         let top = try c.optional(Int.self, "top")
+        if let bad = OperationRules.cropProblem(left: left, top: top, width: width, height: height) { throw c.invalid(bad.field, bad.reason) }
         if left != nil || top != nil {
             guard try c.optional(String.self, "gravity") == nil else { throw c.invalid("gravity", "give either left/top or gravity, not both") }
-            let (l, t) = (left ?? 0, top ?? 0)
-            guard l >= 0 else { throw c.invalid("left", "must be zero or more, not \(l)") }
-            guard t >= 0 else { throw c.invalid("top", "must be zero or more, not \(t)") }
-            return .cropRegion(left: l, top: t, width: width, height: height)
+            return .cropRegion(left: left ?? 0, top: top ?? 0, width: width, height: height)
         }
         return .crop(width: width, height: height, gravity: try c.choice(Gravity.self, "gravity") ?? .centre)
     }
@@ -180,9 +176,7 @@ extension Operation: Decodable {
         case (nil, let path?):
             for field in ["font", "size", "color"] where c.contains(AnyKey(field)) { throw c.invalid(field, "applies to text watermarks only") }
             let scale = try c.optional(Double.self, "scale") ?? 0.2
-            guard scale > 0, scale <= 1 else {
-                throw c.invalid("scale", "must be above 0 and at most 1 (a fraction of the image width), not \(scale)")
-            }
+            try c.checked("scale") { try ImageWatermark.checkScale(scale) }
             guard !path.isEmpty else { throw c.invalid("image", "must be a path to an image file") }
             return .imageWatermark(path: path, scale: scale, placement: placement)
         default:

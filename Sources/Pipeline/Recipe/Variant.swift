@@ -34,9 +34,7 @@ extension Variant {
             guard let colour = RGBColor(hex: hex) else { throw c.invalid("background", "must be a hex colour such as '#ffffff', not '\(hex)'") }
             output.background = colour
         }
-        if let quality = output.quality, !(1...100).contains(quality) { throw c.invalid("quality", "must be between 1 and 100, not \(quality)") }
-        if !(0...9).contains(output.compression) { throw c.invalid("compression", "must be between 0 and 9, not \(output.compression)") }
-        if !(0...9).contains(output.speed) { throw c.invalid("speed", "must be between 0 and 9, not \(output.speed)") }
+        if let bad = output.invalidSetting { throw c.invalid(bad.field, bad.reason) }
         let operations = try c.optional([Operation].self, "operations") ?? []
         self.init(name: name, operations: operations, output: output)
     }

@@ -21,10 +21,7 @@ public enum BlobKeys {
     /// Keys are relative paths of plain segments; anything that could escape a root folder or
     /// prefix (`..`, absolute paths, empty segments) is refused.
     public static func validate(_ key: String) throws {
-        let segments = key.split(separator: "/", omittingEmptySubsequences: false)
-        guard !key.isEmpty, !key.hasPrefix("/"), segments.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
-            throw BlobKeyError(key: key)
-        }
+        guard !key.isEmpty, RelativePath.staysInside(key) else { throw BlobKeyError(key: key) }
     }
 
     /// Letters, digits, '.', '-' and '_' kept; anything else becomes '_'; no leading dots; at most

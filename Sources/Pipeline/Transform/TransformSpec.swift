@@ -111,13 +111,9 @@ public struct TransformSpec: Sendable, Codable, Equatable {
         if let crop {
             switch crop {
             case .region(let left, let top, let width, let height):
-                guard left >= 0, top >= 0, width > 0, height > 0, width <= 65_535, height <= 65_535 else {
-                    throw ImagingError.invalidArgument("a crop region needs a non-negative corner and a positive size")
-                }
+                try OperationRules.checkCrop(left: left, top: top, width: width, height: height)
             case .box(let width, let height, _, let focus):
-                guard (1...65_535).contains(width), (1...65_535).contains(height) else {
-                    throw ImagingError.invalidArgument("a crop needs a width and a height between 1 and 65535")
-                }
+                try OperationRules.checkCrop(width: width, height: height)
                 try focus?.validate()
             }
         }
@@ -131,11 +127,9 @@ public struct TransformSpec: Sendable, Codable, Equatable {
         if let pixelate { try OperationRules.checkPixelate(block: pixelate) }
         if let watermark {
             try WatermarkPlacement(opacity: watermark.opacity, position: watermark.position, margin: watermark.margin).validate()
-            if let scale = watermark.scale, !(scale > 0 && scale <= 1) {
-                throw ImagingError.invalidArgument("a watermark's scale must be above 0 and at most 1, not \(scale)")
-            }
+            if let scale = watermark.scale { try ImageWatermark.checkScale(scale) }
         }
-        if let quality, !(1...100).contains(quality) { throw ImagingError.invalidArgument("quality must be between 1 and 100, not \(quality)") }
+        try EncodeOptions(format: .jpeg, quality: quality).validate()  // the format does not change the range
         for redaction in redactions ?? [] { try redaction.validate() }
     }
 
