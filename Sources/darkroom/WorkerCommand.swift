@@ -13,8 +13,11 @@ struct WorkerCommand: AsyncParsableCommand {
         commandName: "worker",
         abstract: "Run workers only: beside `darkroom serve --no-workers`, or on S3 event notifications with --events.",
         discussion: """
-            Takes the same configuration as `serve`. Status events reach the API's event stream only from in-process workers; webhooks and SNS             notifications are sent from here.
-            Example: darkroom worker --events sqs://uploads --input s3://photos/incoming --output s3://photos/processed             --metadata dynamodb://images --notify sns://arn:aws:sns:us-east-1:123456789012:images
+            Takes the same configuration as `serve`. Status events reach the API's event stream through the shared \
+            metadata store's status feed (SQLite and PostgreSQL record every change; with DynamoDB only a server's \
+            own workers' events reach its stream); webhooks and SNS notifications are sent from here.
+            Example: darkroom worker --events sqs://uploads --input s3://photos/incoming --output s3://photos/processed \
+            --metadata dynamodb://images --notify sns://arn:aws:sns:us-east-1:123456789012:images
             """
     )
 
