@@ -98,6 +98,17 @@ struct LambdaCommand: AsyncParsableCommand {
             }
             throw LambdaFunctionError(type: "Runtime.InitError", message: cause)
         }
+        // The function stops with its service. SIGTERM, which Lambda sends before it shuts an
+        // environment down, ends the service as it ends `serve`'s and `worker`'s (one signal
+        // path, `Runtime.run`); the long poll for the next event must not hold the process after.
+        Task {
+            if case .failure(let error) = await server.result {
+                logger.error("the service stopped", metadata: ["error": "\(error)"])
+                exit(1)
+            }
+            logger.info("Darkroom Lambda function stopped")
+            exit(0)
+        }
         logger.info(
             "Darkroom Lambda function ready",
             metadata: CommandLog.backends(settings).merging(["events": "\(Secrets.redacted(settings.eventsInput ?? "-"))"], uniquingKeysWith: { $1 }))
