@@ -104,10 +104,10 @@ struct LambdaCommand: AsyncParsableCommand {
         Task {
             if case .failure(let error) = await server.result {
                 logger.error("the service stopped", metadata: ["error": "\(error)"])
-                exit(1)
+                Foundation.exit(1)
             }
             logger.info("Darkroom Lambda function stopped")
-            exit(0)
+            Foundation.exit(0)
         }
         logger.info(
             "Darkroom Lambda function ready",
