@@ -134,6 +134,8 @@ public struct Runtime: Sendable {
                 throw PrepareError(cause: error)
             }
             let main = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            // From here on SIGTERM and SIGINT stop the command gracefully (e2e/test_shutdown.py).
+            logger.info("the backends are ready; running until SIGTERM or SIGINT")
             do {
                 try await main.run()
             } catch {
