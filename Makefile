@@ -31,6 +31,7 @@ process: deps venv release
 # Lambda, the image) in pytest against the built binary.
 test: deps venv
 	swift build --build-tests
+	python3 tools/check_imports.py
 	swift test --skip-build --parallel --num-workers 2
 	$(MAKE) image
 	$(PY) -m pytest e2e -q -rs
@@ -38,6 +39,7 @@ test: deps venv
 # The fast loop: build, lint, and every Swift suite that needs no external server (CONTRIBUTING.md).
 check: deps venv
 	swift build --build-tests
+	python3 tools/check_imports.py
 	swift format lint --strict --recursive Sources Tests Package.swift
 	swift test --skip-build --parallel --num-workers 2 --skip BackendTests
 

@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // A bounded, cancellable thread pool for blocking work, kept off the cooperative pool.
@@ -90,8 +91,9 @@ let package = Package(
         .target(
             name: "AWSBackends",
             dependencies: [
-                "AWSSigning", "Pipeline", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "AWSSigning", "Pipeline", "Imaging", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // The AWS Lambda Runtime API client: the invocation loop, and API Gateway and Function URL
@@ -108,7 +110,7 @@ let package = Package(
             name: "Webhooks",
             dependencies: [
                 "Pipeline", .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // The composition root: configuration, backends built in two phases, workers and their
@@ -123,6 +125,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // The HTTP service: REST API, uploads, the event stream, health and metrics.
@@ -135,6 +138,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("openapi.yaml"), .copy("Web")]
         ),
@@ -144,7 +149,8 @@ let package = Package(
             name: "LoadGen",
             dependencies: [
                 "Pipeline", "Imaging", "AWSBackends", "AWSSigning", .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // The thin command-line front end.
@@ -175,6 +181,7 @@ let package = Package(
             dependencies: [
                 "Pipeline", "Imaging", "ImagingFixtures", "TestSupport", "BlockingWork", "FileStorage", "SQLiteBackend", "AWSBackends",
                 "AWSSigning", "Composition", "PostgresBackend", .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"]),
         .testTarget(name: "URLDialectsTests", dependencies: ["URLDialects", "Pipeline", "Imaging"]),
@@ -183,7 +190,8 @@ let package = Package(
             dependencies: [
                 "Server", "Composition", "Pipeline", "Imaging", "ImagingFixtures", "TestSupport", "BlockingWork", "Webhooks", "URLDialects",
                 "FaceDetection", .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Configuration", package: "swift-configuration"), .product(name: "Yams", package: "Yams"),
             ]
         ),
     ],
