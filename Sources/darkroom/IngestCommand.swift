@@ -1,5 +1,3 @@
-import AWSBackends
-import AWSSigning
 import ArgumentParser
 import Composition
 import Configuration
@@ -58,36 +56,13 @@ struct IngestCommand: AsyncParsableCommand {
             skipped = URL(fileURLWithPath: settings.dataDirectory)
         }
 
-        let reader: any DropReader
-        let input: BucketLocation
-        let list: @Sendable () async throws -> [DroppedObject]
-        if source.hasPrefix("s3://") {
-            let location: S3Location
-            let environment: AWSEnvironment
-            do {
-                location = try S3Location(url: source)
-                environment = try AWSEnvironment.load()
-            } catch let error as AWSConfigurationError {
-                throw ValidationError(error.description)
-            }
-            let s3 = S3Client(environment: environment)
-            reader = s3
-            input = location
-            list = {
-                try await s3.listObjects(bucket: input.bucket, prefix: input.prefix).map {
-                    DroppedObject(bucket: input.bucket, key: $0.key, version: $0.eTag, isCreation: true)
-                }
-            }
-        } else {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ValidationError("\(source) is neither s3://bucket/prefix nor a folder")
-            }
-            let folder = DirectoryDropReader(root: URL(fileURLWithPath: source), pool: runtime.requestPool)
-            reader = folder
-            input = folder.location
-            list = { [skipped] in try await folder.files(skipping: skipped) }
+        let dropSource: DropSource
+        do {
+            dropSource = try DropSource.open(source, skipping: skipped, pool: runtime.requestPool)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
         }
+        let (reader, input, list) = (dropSource.reader, dropSource.location, dropSource.list)
         let drops: DropIngestor
         do {
             drops = try DropIngestor(intake: runtime.ingestor.intake, reader: reader, input: input, output: output, recipe: recipe)
