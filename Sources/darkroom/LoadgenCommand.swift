@@ -1,5 +1,3 @@
-import AWSBackends
-import AWSSigning
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
@@ -239,31 +237,16 @@ struct LoadgenCommand: AsyncParsableCommand {
         }
         let target = self.target ?? ""
         if target.hasPrefix("s3://") {
-            let environment: AWSEnvironment
-            let location: S3Location
+            let load: S3Load
             do {
-                environment = try AWSEnvironment.load()
-                location = try S3Location(url: target)
-            } catch let error as AWSConfigurationError {
-                throw ValidationError("TARGET \(target): \(error.description)")
-            }
-            let s3 = S3Client(environment: environment)
-            do {
-                _ = try await s3.listKeys(bucket: location.bucket, prefix: location.prefix + "loadgen-probe-")
-            } catch let error as AWSError {
-                throw ValidationError(
-                    "TARGET \(target): \(error.code == "NoSuchBucket" ? "the bucket does not exist" : "S3 refused: \(error.code) \(error.message)")")
-            } catch {
-                throw ValidationError("TARGET \(target): cannot reach S3: \(error)")
+                load = try await S3Load.open(target, images: images)
+            } catch let error as LoadError {
+                throw ValidationError(error.description)
             }
             var watcher: (any CompletionWatcher)?
             if let watch {
-                if watch.hasPrefix("sqs://") {
-                    watcher = SQSNotificationWatcher(sqs: SQSClient(environment: environment), queue: watch)
-                } else if watch.hasPrefix("dynamodb://"), watch.count > "dynamodb://".count {
-                    watcher = MetadataWatcher(
-                        store: DynamoDBMetadataStore(
-                            client: DynamoDBClient(environment: environment), table: String(watch.dropFirst("dynamodb://".count))))
+                if let inAWS = load.watcher(watch) {
+                    watcher = inAWS
                 } else if watch.hasPrefix("http") {
                     try await reach(watch + "/healthz", client: client, flag: "--watch")
                     watcher = ListPollingWatcher(base: Self.trimmed(watch), apiKey: apiKey, client: client)
@@ -273,7 +256,7 @@ struct LoadgenCommand: AsyncParsableCommand {
                 do { try await watcher?.connect() } catch { throw ValidationError("--watch \(watch): cannot reach it: \(error)") }
             }
             return Setup(
-                target: S3DropTarget(s3: s3, location: location, images: images), watcher: watcher, shape: shape, stop: stop, ramp: rampPlan,
+                target: load.target, watcher: watcher, shape: shape, stop: stop, ramp: rampPlan,
                 shapeName: shapeName)
         }
         let base = Self.trimmed(target)
