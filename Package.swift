@@ -157,8 +157,8 @@ let package = Package(
         .executableTarget(
             name: "darkroom",
             dependencies: [
-                "Pipeline", "Imaging", "Composition", "Server", "AWSBackends", "AWSSigning", "RenderIsolation", "SQLiteBackend", "LoadGen",
-                "PostgresBackend", "LambdaRuntime", "FaceDetection",
+                // No backend module: every command builds its backends through Composition.
+                "Pipeline", "Imaging", "Composition", "Server", "RenderIsolation", "LoadGen", "LambdaRuntime", "FaceDetection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
