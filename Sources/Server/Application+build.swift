@@ -21,8 +21,9 @@ struct HTTPParts: Sendable {
     /// The images API's own dependencies.
     var images: ImagesController {
         ImagesController(
-            ingestor: runtime.ingestor, metadata: runtime.metadata, blobs: runtime.blobs, committer: runtime.committer, catalog: runtime.catalog,
-            doorbell: runtime.doorbell, statusNotifier: runtime.streamNotifier, links: runtime.links, bodyBudget: bodyBudget, metrics: metrics,
+            ingestor: runtime.ingestor, metadata: runtime.metadata, blobs: runtime.blobs,
+            lifecycle: ImageLifecycle(ingestor: runtime.ingestor, notifier: runtime.streamNotifier, doorbell: runtime.doorbell),
+            catalog: runtime.catalog, doorbell: runtime.doorbell, links: runtime.links, bodyBudget: bodyBudget, metrics: metrics,
             requestPool: runtime.requestPool, limits: runtime.configuration.limits,
             maxRequestBytes: runtime.configuration.maxRequestBytes)
     }

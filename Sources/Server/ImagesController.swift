@@ -11,13 +11,11 @@ struct ImagesController: Sendable {
     let ingestor: Ingestor
     let metadata: any MetadataStore
     let blobs: any BlobStore
-    /// Reprocessing commits a new generation and its job together.
-    let committer: RecordCommitter
+    /// Reprocessing and deleting, shared with every front end.
+    let lifecycle: ImageLifecycle
     let catalog: RecipeCatalog
     /// Rung when a job is queued, so an idle in-process worker starts at once.
     let doorbell: Doorbell
-    /// Hears deletions and reprocessing, for the event stream.
-    let statusNotifier: any Notifier
     let links: BlobLinks
     let bodyBudget: BodyBudget
     let metrics: ServiceMetrics
@@ -140,11 +138,7 @@ struct ImagesController: Sendable {
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try imageID(context)
-        guard let record = try await metadata.delete(id: id) else { throw APIError.notFound("Image \(id)") }
-        // The record is gone, so a worker still on it writes nothing more and removes what it
-        // wrote; the files already stored go now.
-        for prefix in BlobKeys.prefixes(id: record.id) { try await blobs.delete(prefix: prefix) }
-        await statusNotifier.notify(ImageEvent.deleted(id: id, status: record.status))
+        guard try await lifecycle.delete(id: id) != nil else { throw APIError.notFound("Image \(id)") }
         return Response(status: .noContent)
     }
 
@@ -215,29 +209,13 @@ struct ImagesController: Sendable {
 
     /// A new generation of `existing` with `recipe`, its job queued: 202 with the record.
     private func restart(_ existing: ImageRecord, recipe: String, request: Request, context: AppRequestContext) async throws -> Response {
-        let id = existing.id
-        guard catalog.recipe(named: recipe) != nil else {
-            throw APIError.from(IngestError.unknownRecipe(recipe, known: catalog.names))
-        }
-        // Reprocessing adds a job: it passes the same admission as an upload.
+        let restarted: ImageRecord?
         do {
-            try await ingestor.gate.admit(1, queue: committer.queue)
+            restarted = try await lifecycle.restart(existing, recipe: recipe)
         } catch let error as IngestError {
             throw APIError.from(error)
         }
-        let restarted: ImageRecord?
-        do {
-            restarted = try await committer.restart(id: id, recipe: recipe)
-            await ingestor.gate.release(1)
-        } catch {
-            await ingestor.gate.release(1)
-            throw error
-        }
-        guard let record = restarted else { throw APIError.notFound("Image \(id)") }
-        // The previous generation's files belong to no record now.
-        for variant in existing.variants where variant.key.hasPrefix("variants/") { try await blobs.delete(prefix: variant.key) }
-        await doorbell.ring()
-        await statusNotifier.notify(ImageEvent(id: id, status: .pending))
+        guard let record = restarted else { throw APIError.notFound("Image \(existing.id)") }
         var response = try ImageResource(record, links: links).response(from: request, context: context)
         response.status = .accepted
         return response

@@ -174,6 +174,30 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
         #expect(done.status == .completed && done.attempts == 2 && done.variants.map(\.name) == ["grayscale"])
     }
 
+    /// Reprocessing and deleting live in `ImageLifecycle`, shared by every front end.
+    @Test func theLifecycleRestartsAndDeletesWithTheirEvents() async throws {
+        let service = try await ServiceHarness()
+        let heard = HeardEvents()
+        let lifecycle = ImageLifecycle(ingestor: service.ingestor, notifier: heard, doorbell: Doorbell())
+        let record = try await service.ingestor.ingest(
+            Upload(filename: "a.jpg", bytes: try ServiceHarness.photo(width: 300, height: 200)), recipe: "grayscale")
+        #expect(try await service.worker.processNext())
+        let done = try #require(try await service.store.record(id: record.id))
+        await #expect(throws: IngestError.self) { try await lifecycle.restart(done, recipe: "no-such-recipe") }
+        #expect(try await service.store.depth() == 0, "a refused restart queues nothing")
+
+        let restarted = try #require(try await lifecycle.restart(done, recipe: "pixelate"))
+        #expect(restarted.status == .pending && restarted.generation == 2 && restarted.recipe == "pixelate")
+        #expect(try await service.store.depth() == 1)
+        for variant in done.variants { #expect(try await service.blobs.get(variant.key) == nil, "the old generation's files are gone") }
+
+        #expect(try await lifecycle.delete(id: record.id)?.id == record.id)
+        #expect(try await service.store.record(id: record.id) == nil)
+        #expect(try await service.blobs.get(record.originalKey) == nil)
+        #expect(try await lifecycle.delete(id: record.id) == nil, "deleting twice finds nothing")
+        #expect(await heard.events.map { "\($0.status.rawValue)\($0.deleted ? " deleted" : "")" } == ["PENDING", "PENDING deleted"])
+    }
+
     @Test func reprocessRunsANewRecipeAndStaleJobsAreSkipped() async throws {
         let service = try await ServiceHarness()
         let record = try await service.ingestor.ingest(
@@ -210,4 +234,10 @@ final class CapturedLog: LogHandler, @unchecked Sendable {
         await workers.value
         #expect(completed == ids.count)
     }
+}
+
+/// Every event a notifier was given, in order.
+actor HeardEvents: Notifier {
+    private(set) var events: [ImageEvent] = []
+    func notify(_ event: ImageEvent) async { events.append(event) }
 }
