@@ -97,19 +97,12 @@ public struct S3EventQueue: JobQueue {
         try await sqs.delete(queue: queue, receiptHandle: lease.token)
     }
 
-    /// The heartbeat: the message stays hidden for `visibility` more. SQS refuses a receipt
-    /// handle whose message was received again, which reads here as a lost lease.
     public func extendLease(_ lease: Lease, by visibility: Duration) async throws -> Bool {
-        do {
-            try await sqs.changeVisibility(queue: queue, receiptHandle: lease.token, seconds: SQSJobQueue.seconds(visibility))
-            return true
-        } catch let error as AWSError where error.status == 400 {
-            return false
-        }
+        try await sqs.extendLease(lease, on: queue, by: visibility)
     }
 
     public func retry(_ lease: Lease, after delay: Duration) async throws {
-        try await sqs.changeVisibility(queue: queue, receiptHandle: lease.token, seconds: SQSJobQueue.seconds(delay))
+        try await sqs.hide(lease, on: queue, for: delay)
     }
 
     /// The worker gave up: the record is FAILED with its error and a FAILED notification went

@@ -35,19 +35,12 @@ public struct SQSJobQueue: JobQueue {
         try await client.delete(queue: queue, receiptHandle: lease.token)
     }
 
-    /// The heartbeat: the message stays hidden for `visibility` more. SQS refuses a receipt
-    /// handle whose message was received again, which reads here as a lost lease.
     public func extendLease(_ lease: Lease, by visibility: Duration) async throws -> Bool {
-        do {
-            try await client.changeVisibility(queue: queue, receiptHandle: lease.token, seconds: SQSJobQueue.seconds(visibility))
-            return true
-        } catch let error as AWSError where error.status == 400 {
-            return false
-        }
+        try await client.extendLease(lease, on: queue, by: visibility)
     }
 
     public func retry(_ lease: Lease, after delay: Duration) async throws {
-        try await client.changeVisibility(queue: queue, receiptHandle: lease.token, seconds: Self.seconds(delay))
+        try await client.hide(lease, on: queue, for: delay)
     }
 
     public func deadLetter(_ lease: Lease, reason: String) async throws {
@@ -68,5 +61,25 @@ public struct SQSJobQueue: JobQueue {
     /// SQS counts whole seconds, up to 12 hours.
     static func seconds(_ duration: Duration) -> Int {
         min(43_200, max(0, Int(duration.components.seconds) + (duration.components.attoseconds > 0 ? 1 : 0)))
+    }
+}
+
+/// A lease on an SQS message, the same for Darkroom's own jobs and for S3 events: the lease's
+/// token is the receipt handle, and its visibility is the message's.
+extension SQSClient {
+    /// The heartbeat: the message stays hidden for `visibility` more. SQS refuses a receipt
+    /// handle whose message was received again, which reads here as a lost lease.
+    func extendLease(_ lease: Lease, on queue: String, by visibility: Duration) async throws -> Bool {
+        do {
+            try await hide(lease, on: queue, for: visibility)
+            return true
+        } catch let error as AWSError where error.status == 400 {
+            return false
+        }
+    }
+
+    /// Hides the message for `duration` from now (zero shows it at once).
+    func hide(_ lease: Lease, on queue: String, for duration: Duration) async throws {
+        try await changeVisibility(queue: queue, receiptHandle: lease.token, seconds: SQSJobQueue.seconds(duration))
     }
 }
