@@ -31,6 +31,10 @@ public struct Lease: Sendable, Equatable {
 
 /// Durable jobs with leases: SQL tables or SQS. A leased job is invisible until its lease
 /// expires; a worker that crashes simply lets it expire, and the job comes back.
+///
+/// The SQL queues lease a job to one worker at a time. SQS standard queues deliver at least
+/// once: two workers may, rarely, hold the same job. Workers are safe under that because a job
+/// names its record generation and every write it makes is idempotent (same keys, same bytes).
 public protocol JobQueue: Sendable {
     func enqueue(_ job: Job) async throws
     /// The next visible job, leased for `visibility`; nil when none is ready.
