@@ -240,12 +240,13 @@ enum Stores {
     func aLeasedJobIsInvisibleUntilItsLeaseExpires(_ stores: Stores.Combination) async throws {
         let (_, queue) = try await stores()
         try await queue.enqueue(Job(imageID: "a", recipe: "default", generation: 1))
-        // Whole seconds: SQS counts visibility in seconds. Long enough that a loaded machine
-        // cannot let the first lease lapse before the second look.
-        let first = try #require(try await queue.lease(for: .seconds(3)))
+        // A lease no loaded machine can outlive between two calls; then it is cut to one second
+        // (SQS counts whole seconds) and left to lapse. A slow machine only waits longer.
+        let first = try #require(try await queue.lease(for: .seconds(600)))
         #expect(first.attempts == 1)
         #expect(try await queue.lease(for: .seconds(1)) == nil, "leased jobs are invisible")
-        try await Task.sleep(for: .milliseconds(3300))
+        #expect(try await queue.extendLease(first, by: .seconds(1)))
+        try await Task.sleep(for: .milliseconds(1500))
         let second = try #require(try await queue.lease(for: .seconds(30)), "an expired lease comes back, as after a crash")
         #expect(second.attempts == 2 && second.job == first.job)
         try await queue.acknowledge(first)
@@ -261,8 +262,10 @@ enum Stores {
     func aHeartbeatKeepsTheLeaseAndALostLeaseSaysSo(_ stores: Stores.Combination) async throws {
         let (_, queue) = try await stores()
         try await queue.enqueue(Job(imageID: "h", recipe: "default", generation: 1))
+        // Nobody else leases in this test, so a slow extend still finds its lease; the extended
+        // lease outlasts any machine's delay.
         let lease = try #require(try await queue.lease(for: .seconds(2)))
-        #expect(try await queue.extendLease(lease, by: .seconds(30)))
+        #expect(try await queue.extendLease(lease, by: .seconds(600)))
         try await Task.sleep(for: .milliseconds(2500))
         #expect(try await queue.lease(for: .seconds(30)) == nil, "the extended lease still holds the job")
         if !(queue is SQSJobQueue) {
