@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 
 @testable import BlockingWork
+import TestSupport
 
 struct Expired: Error {}
 
@@ -68,7 +69,6 @@ final class DeafWait: Sendable {
         try await Task.sleep(for: .milliseconds(50))
         caller.cancel()
         await #expect(throws: CancellationError.self) { try await caller.value }
-        for _ in 0..<100 where !sawCancellation.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(sawCancellation.withLock { $0 })
+        try await eventually("the work to see its cancellation") { sawCancellation.withLock { $0 } }
     }
 }

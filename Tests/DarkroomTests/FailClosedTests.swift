@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Fail closed: when face detection crashes, hangs or fails, a variant that redacts faces is
 /// never published. The test-only failpoints (`DARKROOM_FAILPOINT=faces-abort|faces-stall|
@@ -41,10 +42,9 @@ import Testing
             try Curl.json(["-H", "Content-Type: image/jpeg", "--data-binary", "@\(data)/a.jpg", base + "/api/images?recipe=privacy"])["id"] as? String
         )
         var record: [String: Any] = [:]
-        for _ in 0..<300 {
+        try? await eventually("the image to end", poll: .milliseconds(100)) {
             record = try Curl.json([base + "/api/images/\(id)"])
-            if ["COMPLETED", "FAILED"].contains(record["status"] as? String ?? "") { break }
-            try await Task.sleep(for: .milliseconds(100))
+            return ["COMPLETED", "FAILED"].contains(record["status"] as? String ?? "")
         }
         #expect(record["status"] as? String == "FAILED")
         #expect((record["error"] as? String ?? "").contains("ran longer than"), "\(record["error"] ?? "")")

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Testing
+import TestSupport
 
 /// A `darkroom serve` process, started on a free port and always stopped: `deinit` kills it,
 /// so the reader thread holds only the log, never the process object.
@@ -32,16 +33,17 @@ final class ServerProcess: @unchecked Sendable {
 
     /// The port from the start-up log line, once the server listens.
     func port() async throws -> Int {
-        for _ in 0..<300 {
-            let text = log
-            if let range = text.range(of: #"listening on [^:\s]+:(\d+)"#, options: .regularExpression),
-                let port = Int(text[range].split(separator: ":").last ?? "")
-            {
-                return port
+        var port: Int?
+        do {
+            try await eventually("the server to listen", poll: .milliseconds(50)) {
+                let text = log
+                guard let range = text.range(of: #"listening on [^:\s]+:(\d+)"#, options: .regularExpression) else { return false }
+                port = Int(text[range].split(separator: ":").last ?? "")
+                return port != nil || !process.isRunning
             }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw ServerProcessError(message: "the server did not start: \(log)")
+        } catch is NeverHappened {}
+        guard let port else { throw ServerProcessError(message: "the server did not start: \(log)") }
+        return port
     }
 
     /// Sends SIGTERM and waits up to `timeout` for the process to exit; its exit status, or nil.
@@ -172,13 +174,13 @@ enum Curl {
         worker.standardOutput = FileHandle.nullDevice
         try worker.run()
         var completed = 0
-        for _ in 0..<300 where completed < 4 {
-            try await Task.sleep(for: .milliseconds(100))
+        try? await eventually("four images completed", poll: .milliseconds(100)) {
             completed = ((try Curl.json(["http://127.0.0.1:\(port)/api/images?status=COMPLETED"]))["images"] as? [Any])?.count ?? 0
+            return completed >= 4
         }
         #expect(completed == 4)
         kill(worker.processIdentifier, SIGTERM)
-        for _ in 0..<100 where worker.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        try? await eventually("the worker to stop", poll: .milliseconds(50)) { !worker.isRunning }
         #expect(!worker.isRunning && worker.terminationStatus == 0, "the worker stops on SIGTERM")
 
         let status = try await api.terminate(timeout: .seconds(20))

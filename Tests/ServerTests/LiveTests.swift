@@ -6,6 +6,7 @@ import Testing
 
 @testable import Composition
 @testable import Server
+import TestSupport
 
 /// Reads a child process's standard output as it arrives.
 ///
@@ -156,9 +157,7 @@ final class StreamReader: @unchecked Sendable {
             await pausing.waitUntilEntered()
             #expect(try await curl.wait(timeout: .seconds(30)) { _ in !curl.process.isRunning })
             // The server notices the closed connection while the render is still held.
-            let clock = ContinuousClock()
-            let deadline = clock.now + .seconds(20)
-            while metrics.count(.abandoned) == 0 && clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            try? await eventually("the abandoned request counted", poll: .milliseconds(20)) { metrics.count(.abandoned) > 0 }
             #expect(metrics.count(.abandoned) == 1)
             await pausing.resume()
         }

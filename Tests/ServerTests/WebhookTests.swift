@@ -7,6 +7,7 @@ import Webhooks
 
 @testable import Composition
 @testable import Server
+import TestSupport
 
 /// What a webhook receiver got.
 actor ReceivedHooks {
@@ -55,7 +56,7 @@ actor ReceivedHooks {
                     uri: "/api/images", method: .post, headers: [.contentType: "image/jpeg"],
                     body: ByteBuffer(bytes: try ServerFixture.photo(width: 400, height: 300)))
                 let id = try #require(try ServerFixture.json(upload)["id"] as? String)
-                for _ in 0..<200 where await received.hooks.count < 2 { try await Task.sleep(for: .milliseconds(50)) }
+                try? await eventually("a failed delivery and its retry", poll: .milliseconds(50)) { await received.hooks.count >= 2 }
                 let hooks = await received.hooks
                 #expect(hooks.count == 2, "one failed delivery, then its retry")
                 guard hooks.count == 2 else { return }
