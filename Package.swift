@@ -113,13 +113,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // On-the-fly URLs: sources resolved within the configured root (through ports), the
+        // render cache, coalescing and limits. No backend module: the root hands it the ports.
+        .target(
+            name: "OnTheFly",
+            dependencies: [
+                "Pipeline", "Imaging", "BlockingWork", "URLDialects", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // The composition root: configuration, backends built in two phases, workers and their
         // lifecycle services, for every command. No HTTP framework.
         .target(
             name: "Composition",
             dependencies: [
                 "Pipeline", "Imaging", "BlockingWork", "FileStorage", "SQLiteBackend", "PostgresBackend", "Webhooks", "AWSBackends", "AWSSigning",
-                "RenderIsolation", "FaceDetection", "URLDialects", "LambdaRuntime",
+                "RenderIsolation", "FaceDetection", "URLDialects", "LambdaRuntime", "OnTheFly",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -132,7 +141,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Composition", "Pipeline", "Imaging", "BlockingWork", "URLDialects",
+                "Composition", "OnTheFly", "Pipeline", "Imaging", "BlockingWork", "URLDialects",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -188,8 +197,8 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Composition", "Pipeline", "Imaging", "ImagingFixtures", "TestSupport", "BlockingWork", "Webhooks", "URLDialects",
-                "FaceDetection", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Server", "Composition", "OnTheFly", "Pipeline", "Imaging", "ImagingFixtures", "TestSupport", "BlockingWork", "Webhooks",
+                "URLDialects", "FaceDetection", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Configuration", package: "swift-configuration"), .product(name: "Yams", package: "Yams"),
             ]

@@ -188,7 +188,7 @@ public struct S3Client: Sendable {
 extension S3Client: DropReader {
     public func head(bucket: String, key: String) async throws -> DropHead? {
         guard let info = try await headObject(bucket: bucket, key: key) else { return nil }
-        return DropHead(size: info.size, imageID: info.metadata["image-id"])
+        return DropHead(size: info.size, imageID: info.metadata["image-id"], version: info.eTag.isEmpty ? nil : info.eTag)
     }
 
     public func read(bucket: String, key: String) async throws -> [UInt8]? {

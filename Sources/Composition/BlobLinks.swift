@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Pipeline
+import URLDialects
 
 /// How the API links to an original or a variant: straight to the bucket with a presigned URL
 /// when storage is S3 and `s3.presignedLinks` is on; else through the API, signed when API keys

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Imaging
+import OnTheFly
 import Pipeline
 import SystemPackage
 
@@ -215,10 +216,4 @@ extension TransformSettings {
         t.timeoutSeconds = try reader.int("transform.timeoutSeconds") ?? t.timeoutSeconds
         return t
     }
-}
-
-/// A configuration value that cannot work.
-public struct ConfigurationError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -1,6 +1,7 @@
 import FaceDetection
 import Foundation
 import Imaging
+import OnTheFly
 import Pipeline
 
 /// Everything `darkroom serve`, `worker` and `migrate` can be told: one configuration for every

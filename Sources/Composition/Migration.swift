@@ -1,6 +1,7 @@
 import AWSBackends
 import AWSSigning
 import Foundation
+import Pipeline
 import PostgresBackend
 import SQLiteBackend
 

@@ -3,9 +3,11 @@ import FaceDetection
 import Foundation
 import Imaging
 import Logging
+import OnTheFly
 import Pipeline
 import RenderIsolation
 import ServiceLifecycle
+import URLDialects
 import Webhooks
 
 /// The composition root: every part of a running Darkroom, built from the configuration for any

@@ -2,6 +2,7 @@ import Composition
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OnTheFly
 import Pipeline
 import URLDialects
 
@@ -14,8 +15,14 @@ import URLDialects
 /// Each dialect answers with its peer's statuses (`TransformStatus`).
 struct TransformController: Sendable {
     let service: TransformService
-    /// Recipe-variant URLs are signed with it when API keys are on; nil when the API is open.
-    let signer: URLSigner?
+    /// Recipe-variant URLs, signed when API keys are on.
+    let recipes: RecipeDialect
+
+    init(service: TransformService, signer: URLSigner?) {
+        self.service = service
+        let service = service
+        recipes = RecipeDialect(signer: signer) { service.hasVariant(recipe: $0, variant: $1) }
+    }
 
     func addRoutes(to router: Router<AppRequestContext>) {
         let settings = service.settings
@@ -29,7 +36,7 @@ struct TransformController: Sendable {
             router.head(RouterPath(pattern), use: handler)
         }
         let recipe: @Sendable (Request, AppRequestContext) async throws -> Response = { request, context in
-            try await self.untilClosed(context) { try await self.serve(request, dialect: .recipe, mount: "/transform") }
+            try await self.untilClosed(context) { try await self.serve(request, dialect: .recipe, mount: RecipeDialect.mount) }
         }
         router.get("transform/**", use: recipe)
         router.head("transform/**", use: recipe)
@@ -122,8 +129,8 @@ struct TransformController: Sendable {
                 parsed = thumbor.request
                 watermark = thumbor.watermarkSource
             case .recipe:
-                parsed = try recipeRequest(
-                    path, query: (request.uri.queryParameters["expires"].map(String.init), request.uri.queryParameters["signature"].map(String.init)))
+                let query = request.uri.queryParameters
+                parsed = try recipes.parse(path, expires: query["expires"].map(String.init), signature: query["signature"].map(String.init))
             }
             let outcome = try await service.serve(
                 parsed, accept: request.headers[.accept], ifNoneMatch: request.headers[.ifNoneMatch], watermark: watermark)
@@ -137,25 +144,6 @@ struct TransformController: Sendable {
 
     /// `/{recipe}/{variant}/{source}?expires=…&signature=…`: the source is an image id or a
     /// path under the root. Signed with the API's URL signer when API keys are on.
-    private func recipeRequest(_ path: String, query: (expires: String?, signature: String?)) throws -> TransformRequest {
-        let parts = path.drop { $0 == "/" }.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3, !parts[2].isEmpty else { throw DialectError.badSource("a recipe URL is /transform/RECIPE/VARIANT/SOURCE") }
-        if let signer {
-            let signed = "/transform" + path
-            guard signer.verify(path: signed, expires: query.expires, signature: query.signature) else {
-                throw DialectError.badSignature("the URL's signature is missing, wrong or expired")
-            }
-        }
-        guard service.hasVariant(recipe: parts[0], variant: parts[1]) else {
-            throw DialectError.badOption("there is no variant '\(parts[1])' in a recipe '\(parts[0])'")
-        }
-        guard let text = parts[2].removingPercentEncoding else { throw DialectError.badSource("the source is not valid") }
-        let source = ImageID.isValid(text) ? SourceReference.stored(id: text) : try SourceReference.parse(text)
-        var spec = TransformSpec()
-        spec.variantOf = .init(recipe: parts[0], variant: parts[1])
-        return TransformRequest(source: source, spec: spec)
-    }
-
     private func response(_ outcome: TransformService.Outcome, parsed: TransformRequest, head: Bool) -> Response {
         var headers: HTTPFields = [.eTag: outcome.etag]
         headers[.cacheControl] = "public, max-age=\(parsed.delivery.maxAge ?? service.settings.maxAgeSeconds)"

@@ -2,6 +2,7 @@ import ArgumentParser
 import Composition
 import Configuration
 import Logging
+import Pipeline
 
 /// `--storage`, `--metadata`, `--queue`, `--notify` and `--create-table`, shared by `serve`,
 /// `worker` and `migrate`: each is the configuration key of the same name.

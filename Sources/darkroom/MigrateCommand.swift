@@ -1,5 +1,6 @@
 import ArgumentParser
 import Composition
+import Pipeline
 
 /// `darkroom migrate`: creates what the metadata store needs before the first start: the
 /// DynamoDB table and its indexes, PostgreSQL's schema, or the SQLite database (`Migration`).

@@ -1,9 +1,9 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import BlockingWork
-import TestSupport
 
 struct Expired: Error {}
 

@@ -1,7 +1,7 @@
 import Foundation
 import Imaging
-import Testing
 import TestSupport
+import Testing
 
 /// A crash in image code costs one image, never the service. The test-only failpoint
 /// (`DARKROOM_FAILPOINT=render-abort:width=N`) makes a render child abort on sources N pixels

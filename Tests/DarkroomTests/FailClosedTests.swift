@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Fail closed: when face detection crashes, hangs or fails, a variant that redacts faces is
 /// never published. The test-only failpoints (`DARKROOM_FAILPOINT=faces-abort|faces-stall|

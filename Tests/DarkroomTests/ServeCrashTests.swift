@@ -1,7 +1,7 @@
 import Foundation
 import Imaging
-import Testing
 import TestSupport
+import Testing
 
 /// A `darkroom serve` process, started on a free port and always stopped: `deinit` kills it,
 /// so the reader thread holds only the log, never the process object.

@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import Pipeline
 import Testing
 
 @testable import Composition

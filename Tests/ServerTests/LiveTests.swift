@@ -2,11 +2,12 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import TestSupport
 import Testing
 
 @testable import Composition
+@testable import OnTheFly
 @testable import Server
-import TestSupport
 
 /// Reads a child process's standard output as it arrives.
 ///

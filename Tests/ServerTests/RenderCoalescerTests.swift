@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import Composition
+@testable import OnTheFly
 
 /// Coalescing and cancellation: a waiter that goes away stops waiting at once, the others
 /// still get the value, and the work is cancelled only when nobody waits.

@@ -9,6 +9,7 @@ import Testing
 import URLDialects
 
 @testable import Composition
+@testable import OnTheFly
 @testable import Server
 
 /// On-the-fly URLs end to end through the router: real renders (libvips), the file cache,

@@ -2,12 +2,13 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Pipeline
+import TestSupport
 import Testing
 import Webhooks
 
 @testable import Composition
 @testable import Server
-import TestSupport
 
 /// What a webhook receiver got.
 actor ReceivedHooks {

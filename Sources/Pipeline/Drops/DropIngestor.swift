@@ -15,10 +15,13 @@ public struct DropHead: Sendable, Equatable {
     public var size: Int
     /// `x-amz-meta-image-id`: the id of a PENDING record the uploader wrote first.
     public var imageID: String?
+    /// What names this version of the content (S3's ETag), when the store says.
+    public var version: String?
 
-    public init(size: Int, imageID: String? = nil) {
+    public init(size: Int, imageID: String? = nil, version: String? = nil) {
         self.size = size
         self.imageID = imageID
+        self.version = version
     }
 }
 

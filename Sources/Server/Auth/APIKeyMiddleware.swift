@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Pipeline
+import URLDialects
 
 /// When API keys are configured, every `/api` request needs `Authorization: Bearer <key>`.
 /// Two exceptions, for clients that cannot send headers: a GET of an original or variant with a

@@ -26,10 +26,15 @@ public struct TransformResult: Sendable {
 /// On the file store the cache is trimmed to `maxBytes`, least recently used first; the index
 /// is rebuilt from the folder (file times as recency) on first use. On S3 nothing is trimmed:
 /// give the `transforms/` prefix a bucket lifecycle rule.
-struct TransformCache: Sendable {
-    static let prefix = "transforms/"
+public struct TransformCache: Sendable {
+    public static let prefix = "transforms/"
     let blobs: any BlobStore
     let index: CacheIndex?
+
+    public init(blobs: any BlobStore, index: CacheIndex?) {
+        self.blobs = blobs
+        self.index = index
+    }
 
     static func key(spec: String, source: String, extra: String) -> String {
         let digest = ContentDigest.sha256Hex(Array("\(spec)\n\(source)\n\(extra)".utf8))
@@ -82,7 +87,7 @@ struct TransformCache: Sendable {
 }
 
 /// Sizes and recency of the cache's blobs, for least-recently-used trimming.
-actor CacheIndex {
+public actor CacheIndex {
     private var entries: [String: (bytes: Int, used: UInt64)] = [:]
     private var total = 0
     private var clock: UInt64 = 0
@@ -90,7 +95,7 @@ actor CacheIndex {
     private var scan: (@Sendable () async -> [(key: String, bytes: Int, modified: Date)])?
 
     /// `scan` lists what is already stored, once, before the first change.
-    init(maxBytes: Int, scan: @escaping @Sendable () async -> [(key: String, bytes: Int, modified: Date)]) {
+    public init(maxBytes: Int, scan: @escaping @Sendable () async -> [(key: String, bytes: Int, modified: Date)]) {
         self.maxBytes = maxBytes
         self.scan = scan
     }

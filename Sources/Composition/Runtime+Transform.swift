@@ -4,6 +4,7 @@ import FaceDetection
 import Foundation
 import Logging
 import NIOCore
+import OnTheFly
 import Pipeline
 import RenderIsolation
 
@@ -28,7 +29,7 @@ extension Runtime {
                 guard let s3 = backends.s3 else {
                     throw ConfigurationError("transform.root: an s3:// root is read through the S3 storage; set storage to s3://… as well")
                 }
-                root = .bucket(location, s3, head: { try await s3.headObject(bucket: $0, key: $1) })
+                root = .bucket(location, s3)
             } else {
                 var isDirectory: ObjCBool = false
                 let url = URL(fileURLWithPath: text).standardizedFileURL

@@ -1,4 +1,3 @@
-import AWSBackends
 import BlockingWork
 import Foundation
 import Imaging
@@ -21,10 +20,11 @@ struct ResolvedSource: Sendable {
 /// root is reachable: paths have no `.`/`..` segments by the time they get here (the dialects
 /// refuse them), a directory root is checked again after symbolic links are resolved, and an
 /// `s3://` source must lie in the root's bucket and under its prefix.
-struct SourceResolver: Sendable {
-    enum Root: Sendable {
+public struct SourceResolver: Sendable {
+    public enum Root: Sendable {
         case directory(URL)
-        case bucket(BucketLocation, any DropReader, head: @Sendable (String, String) async throws -> S3Client.ObjectInfo?)
+        /// Objects under a bucket's prefix, read through the same port as drops (S3 in production).
+        case bucket(BucketLocation, any DropReader)
     }
 
     let root: Root?
@@ -34,6 +34,15 @@ struct SourceResolver: Sendable {
     let limits: Limits
     /// File reads run here, off the cooperative pool.
     let pool: BlockingPool
+
+    public init(root: Root?, metadata: any MetadataStore, blobs: any BlobStore, remote: RemoteFetcher?, limits: Limits, pool: BlockingPool) {
+        self.root = root
+        self.metadata = metadata
+        self.blobs = blobs
+        self.remote = remote
+        self.limits = limits
+        self.pool = pool
+    }
 
     func resolve(_ reference: SourceReference) async throws -> ResolvedSource {
         switch reference {
@@ -46,7 +55,7 @@ struct SourceResolver: Sendable {
             }
         case .path(let path): return try await underRoot(path)
         case .object(let bucket, let key):
-            guard case .bucket(let location, _, _)? = root, location.contains(bucket: bucket, key: key) else {
+            guard case .bucket(let location, _)? = root, location.contains(bucket: bucket, key: key) else {
                 throw TransformError.forbidden("s3://\(bucket)/\(key) is outside transform.root.")
             }
             return try await underRoot(String(key.dropFirst(location.prefix.count)))
@@ -89,14 +98,19 @@ struct SourceResolver: Sendable {
                 guard data.count <= limit else { throw TransformError.unprocessable("The source is \(data.count) bytes; the limit is \(limit).") }
                 return Array(data)
             }
-        case .bucket(let location, let reader, let head)?:
+        case .bucket(let location, let reader)?:
             let key = location.prefix + path
-            guard let info = try await head(location.bucket, key) else { throw TransformError.notFound("There is no object \(path).") }
+            guard let info = try await reader.head(bucket: location.bucket, key: key) else {
+                throw TransformError.notFound("There is no object \(path).")
+            }
             guard info.size <= limits.maxFileBytes else {
                 throw TransformError.unprocessable("The source is \(info.size) bytes; the limit is \(limits.maxFileBytes).")
             }
             let bucket = location.bucket
-            return ResolvedSource(identity: "etag:\(info.eTag)", lastModified: nil) {
+            // The ETag names the content. A reader that names no version gets an identity of its
+            // own each time, so its objects are never answered from the cache (never stale).
+            let identity = info.version.map { "etag:\($0)" } ?? "unversioned:\(UUID().uuidString)"
+            return ResolvedSource(identity: identity, lastModified: nil) {
                 guard let bytes = try await reader.read(bucket: bucket, key: key) else {
                     throw TransformError.notFound("There is no object \(path).")
                 }

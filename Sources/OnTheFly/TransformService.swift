@@ -1,4 +1,3 @@
-import AWSBackends
 import BlockingWork
 import Foundation
 import Imaging
@@ -42,7 +41,7 @@ public struct TransformService: Sendable {
         public var variesByAccept: Bool
     }
 
-    init(
+    public init(
         settings: TransformSettings, resolver: SourceResolver, cache: TransformCache?, renderer: any Renderer, catalog: RecipeCatalog,
         metrics: TransformMetrics, logger: Logger
     ) throws {

@@ -20,12 +20,20 @@ import Pipeline
 ///
 /// What is left: a host whose DNS answer changes between the check and the connection
 /// (rebinding) could still reach a private address. Allow-list hosts you control.
-struct RemoteFetcher: Sendable {
+public struct RemoteFetcher: Sendable {
     let allowed: [URL]
     let allowPrivate: Bool
     let maxBytes: Int
     let timeout: TimeAmount
     let pool: BlockingPool
+
+    public init(allowed: [URL], allowPrivate: Bool, maxBytes: Int, timeout: TimeAmount, pool: BlockingPool) {
+        self.allowed = allowed
+        self.allowPrivate = allowPrivate
+        self.maxBytes = maxBytes
+        self.timeout = timeout
+        self.pool = pool
+    }
 
     /// One client for the process, never shut down, that follows no redirects.
     static let client = HTTPClient(
