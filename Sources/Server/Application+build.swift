@@ -6,26 +6,16 @@ import NIOCore
 import Pipeline
 import ServiceLifecycle
 
-/// The parts only HTTP needs (the body budget) beside a `Runtime`, and each
-/// controller's own dependencies.
-struct HTTPParts: Sendable {
-    let runtime: Runtime
-    var metrics: ServiceMetrics { runtime.metrics }
-    let bodyBudget: BodyBudget
-
-    init(runtime: Runtime) {
-        self.runtime = runtime
-        bodyBudget = BodyBudget(capacity: runtime.configuration.bodyBudgetBytes)
-    }
-
-    /// The images API's own dependencies.
-    var images: ImagesController {
-        ImagesController(
+extension ImagesController {
+    /// The images API over a runtime's parts: what the controller uses, never the runtime.
+    init(_ runtime: Runtime, metrics: ServiceMetrics) {
+        let configuration = runtime.configuration
+        self.init(
             ingestor: runtime.ingestor, metadata: runtime.metadata, blobs: runtime.blobs,
             lifecycle: ImageLifecycle(ingestor: runtime.ingestor, notifier: runtime.streamNotifier, doorbell: runtime.doorbell),
-            catalog: runtime.catalog, doorbell: runtime.doorbell, links: runtime.links, bodyBudget: bodyBudget, metrics: metrics,
-            requestPool: runtime.requestPool, limits: runtime.configuration.limits,
-            maxRequestBytes: runtime.configuration.maxRequestBytes)
+            catalog: runtime.catalog, doorbell: runtime.doorbell, links: runtime.links,
+            bodyBudget: BodyBudget(capacity: configuration.bodyBudgetBytes), metrics: metrics, requestPool: runtime.requestPool,
+            limits: configuration.limits, maxRequestBytes: configuration.maxRequestBytes)
     }
 }
 
@@ -37,15 +27,14 @@ struct HTTPParts: Sendable {
 public func buildApplication(
     _ runtime: Runtime, logger: Logger = Logger(label: "darkroom"), onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let server = HTTPParts(runtime: runtime)
     let configuration = runtime.configuration
+    let metrics = runtime.metrics
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorBodyMiddleware(routes: DocumentedRoutes(document: DocumentedRoutes.servedDocument)))
-    router.add(middleware: MetricsMiddleware(metrics: server.metrics))
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
     HealthController(queue: runtime.queue, blobs: runtime.blobs).addRoutes(to: router)
     let queue = runtime.queue
-    let metrics = server.metrics
     let transformMetrics = runtime.transforms?.metrics
     router.get("metrics") { _, _ in
         let depth = (try? await queue.depth()) ?? 0
@@ -62,7 +51,7 @@ public func buildApplication(
     if let signer = runtime.signer {
         api.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys, signer: signer))
     }
-    server.images.addRoutes(to: api)
+    ImagesController(runtime, metrics: metrics).addRoutes(to: api)
     EventsController(events: runtime.events, links: runtime.links).addRoutes(to: api)
     if let transforms = runtime.transforms {
         let controller = TransformController(service: transforms, signer: runtime.signer)

@@ -1,12 +1,8 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Composition
-import Configuration
 import Foundation
-import Imaging
 import LambdaRuntime
 import Logging
-import NIOCore
 import Pipeline
 import Server
 
@@ -55,20 +51,11 @@ struct LambdaCommand: AsyncParsableCommand {
     static func initialise(config: String?, environment: [String: String], logger: Logger) async throws -> (
         LambdaLoop.Handler, LambdaLoop.AfterAnswer?
     ) {
-        var flags: [String: ConfigContent] = ["host": .string("127.0.0.1"), "port": .int(0)]
-        // Lambda's file system is read-only but for /tmp: a data folder that cannot be written
-        // (the image's /data, say) gives way to /tmp/darkroom.
-        let writable = environment["DARKROOM_DATA"].map { FileManager.default.isWritableFile(atPath: $0) } ?? false
-        if !writable { flags["data"] = .string("/tmp/darkroom") }
         var settings: DarkroomConfiguration
         let runtime: Runtime
         do {
-            settings = try await DarkroomConfiguration.load(flags: flags, file: config)
-            // With an SQS queue, the queue's trigger hands its jobs to the function: no worker
-            // in the process may take them from SQS behind Lambda's back.
-            let plan = try BackendPlan(settings)
-            if case .sqs = plan.queue { settings.runWorkers = false }
-            if plan.events?.queue != nil { settings.runWorkers = false }
+            settings = try await DarkroomConfiguration.load(flags: LambdaPolicy.flags(environment: environment), file: config)
+            try LambdaPolicy.apply(to: &settings)
             runtime = try Runtime(configuration: settings, logger: logger)
         } catch let error as ConfigurationError {
             throw LambdaFunctionError(type: "Runtime.ConfigurationError", message: error.description)
@@ -112,49 +99,14 @@ struct LambdaCommand: AsyncParsableCommand {
         logger.info(
             "Darkroom Lambda function ready",
             metadata: CommandLog.backends(settings).merging(["events": "\(Secrets.redacted(settings.eventsInput ?? "-"))"], uniquingKeysWith: { $1 }))
-        let listening = port
-        let handler = LambdaEventHandler(runtime: runtime, logger: logger) { event in
-            try await forward(event, port: listening)
-        }
-        let drainsLocally: Bool
-        if case .sqs = runtime.plan.queue { drainsLocally = false } else { drainsLocally = runtime.plan.events?.queue == nil }
-        // Jobs an upload queued in this process's own queue are worked off after its answer
-        // is posted and before the next event is asked for: Lambda freezes the process between
-        // invocations, never while it works.
+        let proxy = LoopbackProxy(port: port)
+        let handler = LambdaEventHandler(runtime: runtime, logger: logger) { event in try await proxy.forward(event) }
         var afterAnswer: LambdaLoop.AfterAnswer?
-        if drainsLocally {
-            afterAnswer = { @Sendable invocation in await drain(runtime, until: invocation.deadline) }
+        if LambdaPolicy.drainsLocally(runtime.plan) {
+            let queue = runtime.queue
+            afterAnswer = { @Sendable invocation in await LambdaPolicy.drain(queue, until: invocation.deadline) }
         }
         let handle: LambdaLoop.Handler = { @Sendable invocation in try await handler.handle(invocation) }
         return (handle, afterAnswer)
-    }
-
-    /// Waits until the local queue is empty, or until shortly before `deadline`.
-    static func drain(_ runtime: Runtime, until deadline: Date) async {
-        while deadline.timeIntervalSinceNow > 3 {
-            guard let depth = try? await runtime.queue.depth(), depth > 0 else { return }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-    }
-
-    /// The largest answer Lambda takes is 6 MB, after base64: about 4.4 MB of bytes.
-    static let maxAnswerBytes = 4_400_000
-
-    /// One API Gateway or Function URL request, sent to the REST API on the loopback port.
-    static func forward(_ event: HTTPEvent, port: Int) async throws -> [UInt8] {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(event.path)\(event.query.isEmpty ? "" : "?\(event.query)")")
-        request.method = .init(rawValue: event.method)
-        let hopByHop: Set<String> = ["host", "content-length", "connection", "transfer-encoding", "expect", "keep-alive", "upgrade"]
-        for (name, value) in event.headers where !hopByHop.contains(name) { request.headers.add(name: name, value: value) }
-        if !event.body.isEmpty { request.body = .bytes(event.body) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-        var body = try await response.body.collect(upTo: 512 << 20)
-        let bytes = body.readBytes(length: body.readableBytes) ?? []
-        guard bytes.count <= maxAnswerBytes else {
-            let message =
-                #"{"error":"The answer is \#(bytes.count) bytes, over what Lambda can return (6 MB after base64). Fetch the file through a presigned link (s3.presignedLinks) instead."}"#
-            return event.response(status: 502, headers: [("Content-Type", "application/json")], body: Array(message.utf8))
-        }
-        return event.response(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: bytes)
     }
 }
