@@ -73,13 +73,13 @@ let package = Package(
         .target(name: "FileStorage", dependencies: ["Pipeline", "BlockingWork"]),
         // SQLite through its C library: the embedded metadata store and job queue.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "SQLiteBackend", dependencies: ["CSQLite", "Pipeline", "BlockingWork"]),
+        .target(name: "SQLiteBackend", dependencies: ["CSQLite", "Pipeline", "Imaging", "BlockingWork"]),
         // PostgreSQL through PostgresNIO: records, the job queue (SKIP LOCKED) and the status feed,
         // shared by many processes; LISTEN/NOTIFY wakes them.
         .target(
             name: "PostgresBackend",
             dependencies: [
-                "Pipeline", "BlockingWork", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "Pipeline", "Imaging", "BlockingWork", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
             ]

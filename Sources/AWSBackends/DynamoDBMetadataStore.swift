@@ -114,16 +114,20 @@ public struct DynamoDBMetadataStore: MetadataStore {
     }
 
     public func complete(id: String, generation: Int, attempt: Int, with result: CompletedImage) async throws -> Bool {
-        try await update(
-            id, set: "#st = :completed, width = :w, height = :h, #fmt = :f, variants = :v, regions = :rg, completedAt = :now, updatedAt = :now",
-            remove: "#err", when: "generation = :g AND #st = :processing AND attempts = :a",
-            values: [
+        var values: [String: Any] = [:]
+        if let placeholder = result.placeholder { values[":ph"] = DynamoDBImageItem.placeholder(placeholder) }
+        return try await update(
+            id,
+            set: "#st = :completed, width = :w, height = :h, #fmt = :f, variants = :v, regions = :rg, completedAt = :now, updatedAt = :now"
+                + (result.placeholder == nil ? "" : ", #ph = :ph"),
+            remove: result.placeholder == nil ? "#err, #ph" : "#err", when: "generation = :g AND #st = :processing AND attempts = :a",
+            values: values.merging([
                 ":completed": DynamoValue.s("COMPLETED"), ":processing": DynamoValue.s("PROCESSING"), ":a": DynamoValue.n(attempt),
                 ":w": DynamoValue.n(result.width),
                 ":h": DynamoValue.n(result.height), ":f": DynamoValue.s(result.format),
                 ":v": DynamoDBImageItem.variants(result.variants, locate: locate),
                 ":rg": DynamoDBImageItem.regions(result.regions), ":g": DynamoValue.n(generation),
-            ]) != nil
+            ]) { $1 }) != nil
     }
 
     public func fail(id: String, generation: Int, error: String) async throws -> Bool {
@@ -143,7 +147,7 @@ public struct DynamoDBMetadataStore: MetadataStore {
     public func restart(id: String, recipe: String) async throws -> ImageRecord? {
         try await update(
             id, set: "#st = :pending, recipe = :r, generation = generation + :one, variants = :none, attempts = :zero, updatedAt = :now",
-            remove: "#err, completedAt", when: "attribute_exists(id)",
+            remove: "#err, completedAt, #ph", when: "attribute_exists(id)",
             values: [
                 ":pending": DynamoValue.s("PENDING"), ":r": DynamoValue.s(recipe), ":one": DynamoValue.n(1), ":none": ["L": [Any]()],
                 ":zero": DynamoValue.n(0),
@@ -164,7 +168,7 @@ public struct DynamoDBMetadataStore: MetadataStore {
         var allValues = values
         allValues[":now"] = DynamoValue.s(Self.now())
         var names: [String: String] = [:]
-        for (placeholder, name) in [("#st", "status"), ("#err", "error"), ("#fmt", "format")]
+        for (placeholder, name) in [("#st", "status"), ("#err", "error"), ("#fmt", "format"), ("#ph", "placeholder")]
         where expression.contains(placeholder) || condition.contains(placeholder) {
             names[placeholder] = name
         }

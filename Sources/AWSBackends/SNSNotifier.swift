@@ -70,6 +70,11 @@ public struct SNSNotifier: Notifier {
             object["facesDetected"] = regions.facesDetected
             object["regionsReviewed"] = regions.reviewed
         }
+        if let placeholder = event.placeholder ?? record.placeholder, let json = try? JSONEncoder().encode(placeholder),
+            let map = try? JSONSerialization.jsonObject(with: json)
+        {
+            object["placeholder"] = map
+        }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }

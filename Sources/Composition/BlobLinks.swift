@@ -40,7 +40,8 @@ public struct VariantLink: Codable, Sendable, Equatable {
     }
 }
 
-/// The JSON the event stream, webhooks and SNS carry: {id, status, error, variants, regions}.
+/// The JSON the event stream and webhooks carry: {id, status, error, variants, regions,
+/// placeholder}.
 public enum EventPayload {
     public static func json(_ event: ImageEvent, links: BlobLinks) -> [UInt8] {
         struct Payload: Encodable {
@@ -52,6 +53,8 @@ public enum EventPayload {
             var regions: [Region]?
             var facesDetected: Bool?
             var regionsReviewed: Bool?
+            /// On completion: what to paint before the image arrives.
+            var placeholder: Placeholder?
             /// Set (true) only on the event of a deletion.
             var deleted: Bool?
         }
@@ -62,7 +65,7 @@ public enum EventPayload {
             (try? encoder.encode(
                 Payload(
                     id: event.id, status: event.status, error: event.error, variants: variants, regions: event.regions?.regions,
-                    facesDetected: event.regions?.facesDetected, regionsReviewed: event.regions?.reviewed,
+                    facesDetected: event.regions?.facesDetected, regionsReviewed: event.regions?.reviewed, placeholder: event.placeholder,
                     deleted: event.deleted ? true : nil))) ?? Data())
     }
 }

@@ -61,6 +61,9 @@ enum PostgresSchema {
         ],
         // Faces found and boxes a person drew (ImageRegions as JSON); NULL on older records.
         ["ALTER TABLE images ADD COLUMN regions TEXT"],
+        // BlurHash, ThumbHash, colours and a tiny preview (Placeholder as JSON); NULL on older
+        // records and when the recipe makes none.
+        ["ALTER TABLE images ADD COLUMN placeholder TEXT"],
     ]
 
     static var version: Int { steps.count }

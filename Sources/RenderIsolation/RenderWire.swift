@@ -39,6 +39,7 @@ enum RenderWire {
         var decodeMilliseconds: Double
         var variants: [VariantHeader]
         var regions: ImageRegions
+        var placeholder: Placeholder?
     }
 
     struct VariantHeader: Codable, Sendable {
@@ -65,7 +66,8 @@ enum RenderWire {
         let source = result.source
         let header = ResultHeader(
             format: source.format, width: source.width, height: source.height, frames: source.frames, orientation: source.orientation,
-            decodeShrink: result.decodeShrink, decodeMilliseconds: result.decodeMilliseconds, variants: variants, regions: result.regions)
+            decodeShrink: result.decodeShrink, decodeMilliseconds: result.decodeMilliseconds, variants: variants, regions: result.regions,
+            placeholder: result.placeholder)
         return (Response(result: header), payload)
     }
 
@@ -85,7 +87,7 @@ enum RenderWire {
             format: header.format, width: header.width, height: header.height, frames: header.frames, orientation: header.orientation)
         return RecipeResult(
             source: source, decodeShrink: header.decodeShrink, decodeMilliseconds: header.decodeMilliseconds, variants: variants,
-            regions: header.regions)
+            regions: header.regions, placeholder: header.placeholder)
     }
 
     /// Writes one frame to `fd`, all of it.

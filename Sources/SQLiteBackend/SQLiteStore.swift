@@ -68,6 +68,11 @@ enum SQLiteSchema {
         """
         ALTER TABLE images ADD COLUMN regions TEXT;
         """,
+        // BlurHash, ThumbHash, colours and a tiny preview (Placeholder as JSON); NULL on
+        // records made before, and when the recipe makes none.
+        """
+        ALTER TABLE images ADD COLUMN placeholder TEXT;
+        """,
     ]
 
     static func migrate(_ db: SQLiteConnection) throws {

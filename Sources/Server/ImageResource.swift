@@ -32,6 +32,9 @@ struct ImageResource: ResponseEncodable, Codable, Sendable {
     var facesDetected: Bool
     /// A person has reviewed the regions.
     var regionsReviewed: Bool
+    /// What to paint before the image arrives (BlurHash, ThumbHash, colours, a tiny preview);
+    /// null until completion, and when the recipe makes none.
+    var placeholder: Placeholder?
 
     init(_ record: ImageRecord, links: BlobLinks = BlobLinks()) {
         id = record.id
@@ -55,6 +58,7 @@ struct ImageResource: ResponseEncodable, Codable, Sendable {
         regions = record.regions.regions
         facesDetected = record.regions.facesDetected
         regionsReviewed = record.regions.reviewed
+        placeholder = record.placeholder
     }
 
     static func timestamp(_ date: Date) -> String {

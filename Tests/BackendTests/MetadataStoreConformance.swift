@@ -169,6 +169,34 @@ enum Stores {
     }
 
     @Test(arguments: Stores.all)
+    func aPlaceholderIsStoredWithCompletionListedAndClearedByARestart(_ stores: Stores.Combination) async throws {
+        let (metadata, queue) = try await stores()
+        let record = Stores.record()
+        try await metadata.insert(record)
+        #expect(try await metadata.record(id: record.id)?.placeholder == nil, "none before completion")
+        let placeholder = Placeholder(
+            blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj", thumbhash: "1QcSHQRnh493V4dIh4eXh1h4kJUI", averageColor: "#7f6a55",
+            dominantColor: "#20301f", preview: "data:image/webp;base64,UklGRh4AAABXRUJQVlA4TBEAAAAvAQAAAAfQ//73v/+BiOh/AAA=")
+        #expect(try await metadata.markProcessing(id: record.id, generation: 1, attempts: 1))
+        #expect(
+            try await metadata.complete(
+                id: record.id, generation: 1, attempt: 1,
+                with: CompletedImage(width: 8, height: 8, format: "jpeg", variants: [], placeholder: placeholder)))
+        #expect(try await metadata.record(id: record.id)?.placeholder == placeholder)
+        #expect(try await metadata.list(status: .completed, limit: 10, after: nil).first { $0.id == record.id }?.placeholder == placeholder)
+        // A new run may hide new regions or turn placeholders off: the old one goes at once.
+        let restarted = try #require(try await stores.committer(metadata, queue).restart(id: record.id, recipe: "privacy"))
+        #expect(restarted.placeholder == nil)
+        #expect(try await metadata.record(id: record.id)?.placeholder == nil)
+        // A run without a placeholder (its recipe makes none) completes with none.
+        #expect(try await metadata.markProcessing(id: record.id, generation: 2, attempts: 1))
+        #expect(
+            try await metadata.complete(
+                id: record.id, generation: 2, attempt: 1, with: CompletedImage(width: 8, height: 8, format: "jpeg", variants: [])))
+        #expect(try await metadata.record(id: record.id)?.placeholder == nil)
+    }
+
+    @Test(arguments: Stores.all)
     func restartStartsANewGenerationWithItsJob(_ stores: Stores.Combination) async throws {
         let (metadata, queue) = try await stores()
         let record = Stores.record()

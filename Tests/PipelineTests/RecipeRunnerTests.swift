@@ -188,3 +188,68 @@ enum Fixtures {
         #expect(error.recipe == "r" && error.field == "animation" && error.message.contains("not one of: first, keep"))
     }
 }
+
+@Suite struct PlaceholderRecipeTests {
+    @Test func everyRecipeMakesAPlaceholderFromItsDecodeUnlessItSaysNot() throws {
+        let photo = try Support.photo(width: 1200, height: 800)
+        for recipe in RecipeCatalog.builtIn.names.compactMap(RecipeCatalog.builtIn.recipe(named:)) where !recipe.needsFaces {
+            let result = try RecipeRunner(recipe: recipe).run(photo)
+            let placeholder = try #require(result.placeholder, "\(recipe.name)")
+            #expect(placeholder.blurhash.count == 28 && placeholder.preview != nil, "\(recipe.name)")
+        }
+        let path = try Support.recipeFile(
+            """
+            recipes:
+              bare:
+                placeholders: false
+                variants:
+                  small: {format: png, operations: [{resize: {width: 50, height: 50}}]}
+              tuned:
+                placeholders: {blurhash: {x: 9, y: 2}, preview: 0}
+                variants:
+                  small: {format: png, operations: [{resize: {width: 50, height: 50}}]}
+              one-streamed:
+                variants:
+                  small: {format: jpeg, operations: [{resize: {width: 300, height: 300}}]}
+            """)
+        let catalog = try RecipeCatalog.load(file: path)
+        func run(_ name: String) throws -> Placeholder? {
+            let recipe = try #require(catalog.recipe(named: name))
+            return try RecipeRunner(recipe: recipe).run(photo).placeholder
+        }
+        #expect(try run("bare") == nil)
+        let tuned = try #require(try run("tuned"))
+        #expect(tuned.blurhash.count == 6 + 2 * 17 && tuned.preview == nil)
+        // A lone variant that would stream its decode keeps a whole frame for the placeholder.
+        #expect(try run("one-streamed") != nil)
+    }
+
+    @Test func badPlaceholderSettingsNameTheFieldAndTheRange() throws {
+        for (setting, words) in [
+            ("{blurhash: {x: 10}}", "blurhash x must be 1 to 9"), ("{blurhash: {y: 0}}", "blurhash y must be 1 to 9"),
+            ("{preview: 100}", "0 to 64 pixels"), ("{colour: red}", "unknown field 'colour'"), ("{blurhash: {z: 1}}", "unknown field 'z'"),
+            ("maybe", "placeholders"),
+        ] {
+            let error = try Support.loadError(
+                """
+                recipes:
+                  r:
+                    placeholders: \(setting)
+                    variants:
+                      v: {format: png}
+                """)
+            #expect(error.description.contains(words) && error.description.contains("placeholders"), "\(setting): \(error.description)")
+        }
+    }
+
+    @Test func aRedactingRecipeHidesItsRegionsInThePlaceholder() throws {
+        let photo = try Support.photo(width: 800, height: 600)
+        let privacy = try #require(RecipeCatalog.builtIn.recipe(named: "privacy"))
+        let face = Region(x: 0.3, y: 0.3, width: 0.4, height: 0.4, kind: .face, score: 0.9)
+        let known = ImageRegions(regions: [face], facesDetected: true, reviewed: false)
+        let standard = try #require(RecipeCatalog.builtIn.recipe(named: "default"))
+        let hidden = try #require(try RecipeRunner(recipe: privacy).run(photo, regions: known).placeholder)
+        let plain = try #require(try RecipeRunner(recipe: standard).run(photo).placeholder)
+        #expect(hidden.blurhash != plain.blurhash, "the face's area is filled before hashing")
+    }
+}

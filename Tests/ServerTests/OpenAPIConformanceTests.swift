@@ -10,7 +10,7 @@ import Yams
 @testable import Server
 
 /// Checks JSON values against the OpenAPI document's schemas: types, required properties, enums,
-/// nullable, `$ref`, `oneOf`, arrays, and no properties beyond those declared.
+/// patterns, nullable, `$ref`, `oneOf`, arrays, and no properties beyond those declared.
 struct SchemaChecker {
     let document: [String: Any]
 
@@ -48,6 +48,9 @@ struct SchemaChecker {
         case "string":
             guard let string = value as? String else { return ["\(path): expected a string"] }
             if let options = schema["enum"] as? [String], !options.contains(string) { return ["\(path): '\(string)' not in \(options)"] }
+            if let pattern = schema["pattern"] as? String, string.range(of: pattern, options: .regularExpression) == nil {
+                return ["\(path): '\(string)' does not match \(pattern)"]
+            }
             return []
         case "integer":
             // JSON numbers and booleans both arrive as NSNumber; a boolean's type code is 'c'.

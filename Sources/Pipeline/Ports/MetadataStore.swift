@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// What a worker learned about the source and made from it.
 public struct CompletedImage: Sendable, Equatable {
@@ -8,13 +9,18 @@ public struct CompletedImage: Sendable, Equatable {
     public var variants: [VariantRecord]
     /// The regions the variants were redacted with, faces found on this run included.
     public var regions: ImageRegions
+    /// What a front end paints before the image arrives; nil when the recipe makes none.
+    public var placeholder: Placeholder?
 
-    public init(width: Int, height: Int, format: String, variants: [VariantRecord], regions: ImageRegions = .none) {
+    public init(
+        width: Int, height: Int, format: String, variants: [VariantRecord], regions: ImageRegions = .none, placeholder: Placeholder? = nil
+    ) {
         self.width = width
         self.height = height
         self.format = format
         self.variants = variants
         self.regions = regions
+        self.placeholder = placeholder
     }
 }
 

@@ -1,3 +1,4 @@
+import Imaging
 /// A change of an image's status, as clients hear of it.
 public struct ImageEvent: Sendable, Equatable, Codable {
     public var id: String
@@ -6,15 +7,21 @@ public struct ImageEvent: Sendable, Equatable, Codable {
     public var error: String?
     /// On completion: the regions the variants were redacted with.
     public var regions: ImageRegions?
+    /// On completion: the image's placeholder, when its recipe makes one.
+    public var placeholder: Placeholder?
     /// The image is gone: deleted through the API (in any process).
     public var deleted: Bool = false
 
-    public init(id: String, status: ImageStatus, variants: [VariantRecord] = [], error: String? = nil, regions: ImageRegions? = nil) {
+    public init(
+        id: String, status: ImageStatus, variants: [VariantRecord] = [], error: String? = nil, regions: ImageRegions? = nil,
+        placeholder: Placeholder? = nil
+    ) {
         self.id = id
         self.status = status
         self.variants = variants
         self.error = error
         self.regions = regions
+        self.placeholder = placeholder
     }
 }
 

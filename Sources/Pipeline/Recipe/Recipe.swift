@@ -16,12 +16,19 @@ public struct Recipe: Sendable, Equatable {
     public var animation: AnimationMode
     /// In the order the recipe file lists them.
     public var variants: [Variant]
+    /// How each image's placeholder is made (BlurHash, ThumbHash, colours, a tiny preview);
+    /// nil when the recipe turns them off.
+    public var placeholders: PlaceholderOptions?
 
-    public init(name: String, description: String = "", animation: AnimationMode = .first, variants: [Variant]) {
+    public init(
+        name: String, description: String = "", animation: AnimationMode = .first, variants: [Variant],
+        placeholders: PlaceholderOptions? = .default
+    ) {
         self.name = name
         self.description = description
         self.animation = animation
         self.variants = variants
+        self.placeholders = placeholders
     }
 
     /// Names of recipes and variants become file and object-key segments, so they are kept plain.
@@ -33,9 +40,10 @@ public struct Recipe: Sendable, Equatable {
 
 extension Recipe {
     init(name: String, from decoder: Decoder) throws {
-        let c = try decoder.strictContainer(allowed: ["description", "animation", "variants"])
+        let c = try decoder.strictContainer(allowed: ["description", "animation", "placeholders", "variants"])
         let description = try c.optional(String.self, "description") ?? ""
         let animation = try c.choice(AnimationMode.self, "animation") ?? .first
+        let placeholders = try Self.placeholders(c)
         let variantsDecoder = try c.superDecoder(forKey: AnyKey("variants"))
         let container = try variantsDecoder.container(keyedBy: AnyKey.self)
         guard !container.allKeys.isEmpty else { throw c.invalid("variants", "a recipe needs at least one variant") }
@@ -49,7 +57,25 @@ extension Recipe {
             }
             variants.append(try Variant(name: key.stringValue, from: container.superDecoder(forKey: key)))
         }
-        self.init(name: name, description: description, animation: animation, variants: variants)
+        self.init(name: name, description: description, animation: animation, variants: variants, placeholders: placeholders)
+    }
+
+    /// `placeholders: false` turns them off; `true`, or a mapping with `blurhash: {x, y}` and
+    /// `preview` (the tiny preview's side, 0 for none), sets them. They are on by default.
+    private static func placeholders(_ c: StrictContainer) throws -> PlaceholderOptions? {
+        guard c.contains(AnyKey("placeholders")) else { return .default }
+        if let on = try? c.optional(Bool.self, "placeholders") { return on ? .default : nil }
+        let nested = try c.superDecoder(forKey: AnyKey("placeholders"))
+        let fields = try nested.strictContainer(allowed: ["blurhash", "preview"])
+        var options = PlaceholderOptions.default
+        if fields.contains(AnyKey("blurhash")) {
+            let blurhash = try fields.superDecoder(forKey: AnyKey("blurhash")).strictContainer(allowed: ["x", "y"])
+            options.blurhashX = try blurhash.optional(Int.self, "x") ?? options.blurhashX
+            options.blurhashY = try blurhash.optional(Int.self, "y") ?? options.blurhashY
+        }
+        options.previewSide = try fields.optional(Int.self, "preview") ?? options.previewSide
+        try c.checked("placeholders") { try options.validate() }
+        return options
     }
 }
 

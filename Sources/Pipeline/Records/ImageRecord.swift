@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// One finished output of an image, as recorded.
 public struct VariantRecord: Sendable, Codable, Equatable {
@@ -47,6 +48,9 @@ public struct ImageRecord: Sendable, Codable, Equatable {
     public var generation: Int
     /// Faces found and boxes a person drew: what redaction hides.
     public var regions: ImageRegions = .none
+    /// BlurHash, ThumbHash, colours and a tiny preview, made with the variants; nil before
+    /// completion and when the recipe makes none.
+    public var placeholder: Placeholder?
 
     public init(
         id: String, filename: String, recipe: String, contentType: String, bytes: Int, sha256: String, originalKey: String,

@@ -17,7 +17,9 @@ struct DerivationPlan {
     /// variant can start from, so the decode can stream into it without being held in memory.
     let streamsDecode: Bool
 
-    init(recipe: Recipe, orientedWidth: Int, orientedHeight: Int) {
+    /// `keepsAWholeFrame`: something after the variants needs a whole upright frame (the
+    /// placeholder), so a decode may stream only into a stage that is kept.
+    init(recipe: Recipe, orientedWidth: Int, orientedHeight: Int, keepsAWholeFrame: Bool = false) {
         let scales = recipe.variants.map { $0.neededScale(width: orientedWidth, height: orientedHeight) }
         let order = scales.indices.sorted { scales[$0] > scales[$1] || (scales[$0] == scales[$1] && $0 < $1) }
         var keeps: Set<Int> = []
@@ -37,7 +39,7 @@ struct DerivationPlan {
             streamsDecode = false
         } else if let first = order.first, keeps.contains(first) {
             streamsDecode = order.dropFirst().allSatisfy { scales[$0] <= scales[first] && scales[$0] < 1 }
-        } else if recipe.variants.count == 1, let first = recipe.variants[0].operations.first {
+        } else if recipe.variants.count == 1, !keepsAWholeFrame, let first = recipe.variants[0].operations.first {
             // A lone variant streams only into a step that reads the source top to bottom once;
             // crops at a gravity, smart crops, rotations and flips need random access.
             switch first {

@@ -27,15 +27,19 @@ public struct RecipeResult: Sendable {
     /// The regions the variants were redacted with: those handed in, plus the faces found when
     /// the recipe needed them and they were not known. Store them: the next run need not detect.
     public var regions: ImageRegions
+    /// The image's placeholder, made from the same decode; nil when the recipe turns them off.
+    public var placeholder: Placeholder?
 
     public init(
-        source: ImageHeader, decodeShrink: Int, decodeMilliseconds: Double, variants: [RenderedVariant], regions: ImageRegions = .none
+        source: ImageHeader, decodeShrink: Int, decodeMilliseconds: Double, variants: [RenderedVariant], regions: ImageRegions = .none,
+        placeholder: Placeholder? = nil
     ) {
         self.source = source
         self.decodeShrink = decodeShrink
         self.decodeMilliseconds = decodeMilliseconds
         self.variants = variants
         self.regions = regions
+        self.placeholder = placeholder
     }
 }
 
@@ -86,7 +90,7 @@ public struct RecipeRunner: Sendable {
         let scale = recipe.neededScale(orientedWidth: header.orientedWidth, orientedHeight: header.orientedHeight)
         let shrink = source.shrinkFactor(forScale: scale)
         let (width, height) = (header.orientedWidth, header.orientedHeight)
-        let plan = DerivationPlan(recipe: recipe, orientedWidth: width, orientedHeight: height)
+        let plan = DerivationPlan(recipe: recipe, orientedWidth: width, orientedHeight: height, keepsAWholeFrame: recipe.placeholders != nil)
         let decoded = try source.decode(shrink: shrink, streamed: plan.streamsDecode)
         let decodeMilliseconds = (clock.now - started).milliseconds
         let regions = try resolver.resolve(known, for: recipe, decoded: decoded)
@@ -129,9 +133,21 @@ public struct RecipeRunner: Sendable {
                 throw ImagingError.corrupt(header.format, "its image data is damaged or cut short", detail: error.detail)
             }
         }
+        // The smallest whole frame left covers a placeholder (the decode itself when nothing
+        // smaller was kept; the plan keeps one whenever placeholders are on).
+        let frame = stages.smallest(covering: Double(ThumbHash.maxSide) / Double(max(width, height))) ?? stages.max { $0.scale < $1.scale }?.image
+        let placeholder = try frame.flatMap { try self.placeholder(of: $0, regions: regions) }
         return RecipeResult(
             source: header, decodeShrink: shrink, decodeMilliseconds: decodeMilliseconds, variants: rendered.compactMap { $0 },
-            regions: recipe.usesRegions ? regions : known)
+            regions: recipe.usesRegions ? regions : known, placeholder: placeholder)
+    }
+
+    /// The placeholder of a whole upright frame, with every region a variant of the recipe
+    /// hides hidden in it too; nil when the recipe turns placeholders off.
+    func placeholder(of frame: Image, regions: ImageRegions) throws -> Placeholder? {
+        guard let options = recipe.placeholders else { return nil }
+        let hidden = recipe.variants.flatMap { variant in variant.redactions.flatMap { $0.selecting(regions.regions) } }
+        return try frame.placeholder(options, hiding: hidden)
     }
 }
 
@@ -160,7 +176,9 @@ extension RecipeRunner {
             let encoded = try image.encoded(variant.output)
             rendered.append(RenderedVariant(name: variant.name, image: encoded, milliseconds: (clock.now - variantStarted).milliseconds))
         }
-        return RecipeResult(source: header, decodeShrink: 1, decodeMilliseconds: decodeMilliseconds, variants: rendered, regions: regions)
+        return RecipeResult(
+            source: header, decodeShrink: 1, decodeMilliseconds: decodeMilliseconds, variants: rendered, regions: regions,
+            placeholder: try placeholder(of: animation.frames[0], regions: regions))
     }
 }
 

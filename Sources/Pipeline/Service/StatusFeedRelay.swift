@@ -67,7 +67,10 @@ public struct StatusFeedRelay: Sendable {
         guard change.status.isFinal, let record = try await metadata.record(id: change.imageID), record.status == change.status else {
             return ImageEvent(id: change.imageID, status: change.status)
         }
-        return ImageEvent(id: change.imageID, status: change.status, variants: record.variants, error: record.error)
+        let completed = record.status == .completed
+        return ImageEvent(
+            id: change.imageID, status: change.status, variants: record.variants, error: record.error,
+            regions: completed ? record.regions : nil, placeholder: completed ? record.placeholder : nil)
     }
 }
 

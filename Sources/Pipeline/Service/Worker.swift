@@ -119,7 +119,9 @@ public struct Worker: Sendable {
             await notifier.notify(ImageEvent(id: job.imageID, status: .processing))
             let result = try await render(record, generation: job.generation, attempt: lease.attempts, recipe: job.recipe)
             if try await metadata.complete(id: job.imageID, generation: job.generation, attempt: lease.attempts, with: result) {
-                await notifier.notify(ImageEvent(id: job.imageID, status: .completed, variants: result.variants, regions: result.regions))
+                await notifier.notify(
+                    ImageEvent(
+                        id: job.imageID, status: .completed, variants: result.variants, regions: result.regions, placeholder: result.placeholder))
             } else {
                 try await discardIfOrphaned(result.variants, job: job)
             }
@@ -203,7 +205,8 @@ public struct Worker: Sendable {
         }
         let source = result.source
         return CompletedImage(
-            width: source.orientedWidth, height: source.orientedHeight, format: source.format.rawValue, variants: variants, regions: result.regions)
+            width: source.orientedWidth, height: source.orientedHeight, format: source.format.rawValue, variants: variants, regions: result.regions,
+            placeholder: result.placeholder)
     }
 
     /// `giveUp`, logged with the cause; a store that cannot record it leaves the job to its lease.
