@@ -145,6 +145,15 @@ export class Gallery {
       image.status === "COMPLETED" && thumb
         ? el("img", { src: thumb.url, alt: "", loading: "lazy", decoding: "async", width: thumb.width, height: thumb.height })
         : el("div.placeholder", { dataset: { status: image.status } }, image.status === "FAILED" ? "!" : "");
+    const frame = el(
+      "div.thumb",
+      {},
+      picture,
+      badge(image.status),
+      // Faces were found (or looked for) and no person has checked them yet.
+      image.facesDetected && !image.regionsReviewed ? el("span.chip.unreviewed.card-review", { title: "Its regions have not been reviewed" }, "Review") : null,
+    );
+    paintPlaceholder(frame, picture, image.placeholder);
     const facts = [dimensions(image), formatBytes(image.bytes), formatTime(image.createdAt)].filter(Boolean).join(" · ");
     return el(
       "li.card",
@@ -152,17 +161,24 @@ export class Gallery {
       el(
         "button.card-open",
         { type: "button", "aria-label": `${image.filename}, ${image.status.toLowerCase()}. Open details`, onclick: () => this.onOpen(image.id) },
-        el(
-          "div.thumb",
-          {},
-          picture,
-          badge(image.status),
-          // Faces were found (or looked for) and no person has checked them yet.
-          image.facesDetected && !image.regionsReviewed ? el("span.chip.unreviewed.card-review", { title: "Its regions have not been reviewed" }, "Review") : null,
-        ),
+        frame,
         el("div.card-meta", {}, el("span.card-name", { title: image.filename }, image.filename)),
         el("div.card-facts", {}, facts),
       ),
     );
   }
+}
+
+// Until the thumbnail arrives, the card shows the image's placeholder: its dominant colour, and
+// its tiny preview stretched over the frame; the thumbnail fades in over them once it has loaded.
+// Set through the CSSOM, which the page's Content-Security-Policy allows (no inline styles).
+export function paintPlaceholder(frame, picture, placeholder) {
+  if (!placeholder || picture.tagName !== "IMG") return;
+  frame.classList.add("painted");
+  frame.style.backgroundColor = placeholder.dominantColor;
+  if (placeholder.preview) frame.style.backgroundImage = `url("${placeholder.preview}")`;
+  // A thumbnail that fails to load leaves the placeholder, not a broken-image icon.
+  const shown = () => picture.classList.add("loaded");
+  picture.addEventListener("load", shown, { once: true });
+  if (picture.complete && picture.naturalWidth > 0) shown();
 }
