@@ -441,6 +441,10 @@ def test_faces_dropped_in_s3_are_found_stored_in_dynamodb_announced_on_sns_and_r
         body = json.loads(messages[0]["Message"])
         assert body["status"] == "COMPLETED"
         assert len([r for r in body["regions"] if r["kind"] == "face"]) == 3 and body["facesDetected"] is True
+        # The placeholder is in the item and the message, the same, with the faces hidden in it.
+        placeholder = item["placeholder"]
+        assert set(placeholder) == {"blurhash", "thumbhash", "averageColor", "dominantColor", "preview"}, placeholder
+        assert body["placeholder"] == placeholder and placeholder["preview"].startswith("data:image/webp;base64,")
         # And the large variant in the output bucket hides every face.
         large = next(v for v in item["variants"] if v["name"] == "large")
         data = pipeline.s3.get_object(Bucket=pipeline.output_bucket, Key=large["location"].split("/", 3)[3])["Body"].read()

@@ -73,6 +73,8 @@ actor ReceivedHooks {
                 let payload = try #require(try JSONSerialization.jsonObject(with: Data(second.body)) as? [String: Any])
                 #expect(payload["id"] as? String == id && payload["status"] as? String == "COMPLETED")
                 #expect((payload["variants"] as? [Any])?.count == 3)
+                let placeholder = try #require(payload["placeholder"] as? [String: Any], "a completion carries the placeholder")
+                #expect((placeholder["blurhash"] as? String)?.count == 28 && placeholder["thumbhash"] is String)
             }
         }
     }
