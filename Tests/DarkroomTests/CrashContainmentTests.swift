@@ -114,7 +114,8 @@ import Testing
         if let worker { #expect(worker.isRunning, "the worker process survives") }
 
         // Every final status reaches the stream (a deadline stops a hang; nothing is timed).
-        let finals = good.map { "\"id\":\"\($0)\",\"status\":\"COMPLETED\"" } + ["\"id\":\"\(crashing)\",\"status\":\"FAILED\""]
+        // Each event's `id:` line names the image and its status.
+        let finals = good.map { "id: \($0)-COMPLETED\n" } + ["id: \(crashing)-FAILED\n"]
         try? await eventually("every final status on the event stream", poll: .milliseconds(100)) { finals.allSatisfy { stream.text.contains($0) } }
         for expected in finals { #expect(stream.text.contains(expected), "the event stream heard \(expected)") }
         #expect(events.isRunning, "the event stream stayed open")

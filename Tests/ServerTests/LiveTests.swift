@@ -76,7 +76,8 @@ final class StreamReader: @unchecked Sendable {
                 uri: "/api/images", method: .post, headers: [.contentType: "text/plain"], body: ByteBuffer(string: Data(photo).base64EncodedString()))
             ids.append(try #require(try ServerFixture.json(base64)["id"] as? String))
             let allDone = try await events.wait(timeout: .seconds(60)) { output in
-                ids.allSatisfy { output.contains("\"id\":\"\($0)\",\"status\":\"COMPLETED\"") }
+                // Each event's `id:` line names the image and its status.
+                ids.allSatisfy { output.contains("id: \($0)-COMPLETED\n") }
             }
             #expect(allDone, "SSE output: \(events.output.suffix(2000))")
             #expect(events.output.contains("event: status"))
