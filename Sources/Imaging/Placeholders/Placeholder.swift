@@ -1,3 +1,5 @@
+import CLibVips
+import CVips
 import Foundation
 
 /// What a front end paints before an image arrives, computed once from the decode a recipe
@@ -59,9 +61,13 @@ extension Image {
     /// variants hide. The work is on a copy of at most 100 × 100 pixels.
     public func placeholder(_ options: PlaceholderOptions, hiding: [Region] = []) throws -> Placeholder {
         try options.validate()
+        // Box filters only: an average is what a hash of colours wants, and libvips's resize
+        // would compile vector code for each new ratio (milliseconds an image, more than the
+        // hashes). An integer shrink first, then the last step here in Swift.
         var small = self
-        if max(width, height) > ThumbHash.maxSide {
-            small = try resized(Resize(width: ThumbHash.maxSide, height: ThumbHash.maxSide, fit: .inside))
+        let factor = (max(width, height) + ThumbHash.maxSide - 1) / ThumbHash.maxSide
+        if factor > 1 {
+            small = try small.derive("placeholder shrink") { dr_shrink($0, Double(factor), Double(factor)) }
         }
         small = try small.convertedToSRGB().materialized()
         var pixels = try RGBAPixels(small)
@@ -73,11 +79,12 @@ extension Image {
         let flattened = pixels.flattened(onto: .white)
         var preview: String?
         if options.previewSide > 0 {
-            var tiny = small
-            if max(tiny.width, tiny.height) > options.previewSide {
-                tiny = try tiny.resized(Resize(width: options.previewSide, height: options.previewSide, fit: .inside))
-            }
-            let encoded = try tiny.encoded(EncodeOptions(format: .webp, quality: 40))
+            let tiny = pixels.boxResized(fittingIn: options.previewSide)
+            // An opaque preview goes without an alpha plane (smaller, and what JPEG sources are).
+            let opaque = stride(from: 3, to: tiny.bytes.count, by: 4).allSatisfy { tiny.bytes[$0] == 255 }
+            let bytes = opaque ? tiny.bytes.enumerated().filter { $0.offset % 4 != 3 }.map(\.element) : tiny.bytes
+            let image = try Image(pixels: bytes, width: tiny.width, height: tiny.height, bands: opaque ? 3 : 4)
+            let encoded = try image.encoded(EncodeOptions(format: .webp, quality: 40))
             preview = "data:image/webp;base64," + Data(encoded.bytes).base64EncodedString()
         }
         return Placeholder(
@@ -144,6 +151,43 @@ struct RGBAPixels {
         return RGBColor(
             red: UInt8((Double(sums[best].0) / n).rounded()), green: UInt8((Double(sums[best].1) / n).rounded()),
             blue: UInt8((Double(sums[best].2) / n).rounded()))
+    }
+
+    init(width: Int, height: Int, bytes: [UInt8]) {
+        (self.width, self.height, self.bytes) = (width, height, bytes)
+    }
+
+    /// Scaled by area averaging so the longer side is `side` (never enlarged).
+    func boxResized(fittingIn side: Int) -> RGBAPixels {
+        let longer = max(width, height)
+        guard longer > side else { return self }
+        let w = max(1, Int((Double(width) * Double(side) / Double(longer)).rounded()))
+        let h = max(1, Int((Double(height) * Double(side) / Double(longer)).rounded()))
+        var out = [UInt8](repeating: 0, count: w * h * 4)
+        for ty in 0..<h {
+            let y0 = ty * height / h
+            let y1 = max(y0 + 1, (ty + 1) * height / h)
+            for tx in 0..<w {
+                let x0 = tx * width / w
+                let x1 = max(x0 + 1, (tx + 1) * width / w)
+                var sums = (0, 0, 0, 0)
+                for y in y0..<y1 {
+                    for x in x0..<x1 {
+                        let i = (y * width + x) * 4
+                        sums.0 += Int(bytes[i])
+                        sums.1 += Int(bytes[i + 1])
+                        sums.2 += Int(bytes[i + 2])
+                        sums.3 += Int(bytes[i + 3])
+                    }
+                }
+                let n = (y1 - y0) * (x1 - x0)
+                let o = (ty * w + tx) * 4
+                (out[o], out[o + 1], out[o + 2], out[o + 3]) = (
+                    UInt8((sums.0 + n / 2) / n), UInt8((sums.1 + n / 2) / n), UInt8((sums.2 + n / 2) / n), UInt8((sums.3 + n / 2) / n)
+                )
+            }
+        }
+        return RGBAPixels(width: w, height: h, bytes: out)
     }
 
     /// RGB with alpha composited onto `background`.
