@@ -67,7 +67,9 @@ extension Image {
         var small = self
         let factor = (max(width, height) + ThumbHash.maxSide - 1) / ThumbHash.maxSide
         if factor > 1 {
-            small = try small.derive("placeholder shrink") { dr_shrink($0, Double(factor), Double(factor)) }
+            // Never below one pixel on the short side (a 3000 × 2 strip stays 2 high).
+            let (across, down) = (Double(min(factor, width)), Double(min(factor, height)))
+            small = try small.derive("placeholder shrink") { dr_shrink($0, across, down) }
         }
         small = try small.convertedToSRGB().materialized()
         var pixels = try RGBAPixels(small)
