@@ -5,7 +5,7 @@ SHELL := /bin/bash
 SWIFT_BIN ?= /opt/swift/usr/bin
 export PATH := $(SWIFT_BIN):$(PATH)
 
-APT_PACKAGES := libvips-dev libvips-tools libopencv-dnn-dev libopencv-imgproc-dev libopencv-core-dev libsqlite3-dev pkg-config fonts-dejavu-core curl python3-venv chromium chromium-driver wrk postgresql openssl
+APT_PACKAGES := libvips-dev libvips-tools libimage-exiftool-perl libopencv-dnn-dev libopencv-imgproc-dev libopencv-core-dev libsqlite3-dev pkg-config fonts-dejavu-core curl python3-venv chromium chromium-driver wrk postgresql openssl
 VENV := .venv
 PY := $(VENV)/bin/python
 CORPUS ?= ../shared/corpus

@@ -24,6 +24,7 @@ enum DynamoDBImageItem {
         if let location = locate(record.originalKey) { item["originalLocation"] = DynamoValue.s(location) }
         item["regions"] = regions(record.regions)
         if let placeholder = record.placeholder { item["placeholder"] = self.placeholder(placeholder) }
+        if let facts = record.facts, let attribute = DynamoValue.attribute(facts) { item["facts"] = attribute }
         return item
     }
 
@@ -116,6 +117,7 @@ enum DynamoDBImageItem {
         }
         record.regions = decodeRegions(item)
         record.placeholder = decodePlaceholder(item)
+        record.facts = DynamoValue.decoded(ImageFacts.self, item, "facts")
         return record
     }
 

@@ -115,12 +115,22 @@ public struct DynamoDBMetadataStore: MetadataStore {
 
     public func complete(id: String, generation: Int, attempt: Int, with result: CompletedImage) async throws -> Bool {
         var values: [String: Any] = [:]
-        if let placeholder = result.placeholder { values[":ph"] = DynamoDBImageItem.placeholder(placeholder) }
+        var set = "#st = :completed, width = :w, height = :h, #fmt = :f, variants = :v, regions = :rg, completedAt = :now, updatedAt = :now"
+        var remove = ["#err"]
+        if let placeholder = result.placeholder {
+            values[":ph"] = DynamoDBImageItem.placeholder(placeholder)
+            set += ", #ph = :ph"
+        } else {
+            remove.append("#ph")
+        }
+        if let facts = result.facts, let attribute = DynamoValue.attribute(facts) {
+            values[":fa"] = attribute
+            set += ", facts = :fa"
+        } else {
+            remove.append("facts")
+        }
         return try await update(
-            id,
-            set: "#st = :completed, width = :w, height = :h, #fmt = :f, variants = :v, regions = :rg, completedAt = :now, updatedAt = :now"
-                + (result.placeholder == nil ? "" : ", #ph = :ph"),
-            remove: result.placeholder == nil ? "#err, #ph" : "#err", when: "generation = :g AND #st = :processing AND attempts = :a",
+            id, set: set, remove: remove.joined(separator: ", "), when: "generation = :g AND #st = :processing AND attempts = :a",
             values: values.merging([
                 ":completed": DynamoValue.s("COMPLETED"), ":processing": DynamoValue.s("PROCESSING"), ":a": DynamoValue.n(attempt),
                 ":w": DynamoValue.n(result.width),

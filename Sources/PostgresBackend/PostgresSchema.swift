@@ -64,6 +64,8 @@ enum PostgresSchema {
         // BlurHash, ThumbHash, colours and a tiny preview (Placeholder as JSON); NULL on older
         // records and when the recipe makes none.
         ["ALTER TABLE images ADD COLUMN placeholder TEXT"],
+        // What the original is: header, colour, EXIF (ImageFacts as JSON); NULL on older records.
+        ["ALTER TABLE images ADD COLUMN facts TEXT"],
     ]
 
     static var version: Int { steps.count }

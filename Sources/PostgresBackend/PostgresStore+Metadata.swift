@@ -7,19 +7,20 @@ import PostgresNIO
 
 extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
     static let columns =
-        "id, filename, status, recipe, content_type, bytes, width, height, format, sha256, created_at, updated_at, completed_at, error, attempts, variants, original_key, generation, regions, placeholder"
+        "id, filename, status, recipe, content_type, bytes, width, height, format, sha256, created_at, updated_at, completed_at, error, attempts, variants, original_key, generation, regions, placeholder, facts"
 
     static func insertQuery(_ r: ImageRecord) throws -> PostgresQuery {
         let variants = String(decoding: try JSONEncoder().encode(r.variants), as: UTF8.self)
         let regions = try ImageRegions.json(r.regions)
-        let placeholder = try Placeholder.json(r.placeholder)
+        let placeholder = try ColumnJSON.encode(r.placeholder)
+        let facts = try ColumnJSON.encode(r.facts)
         return """
             INSERT INTO images (id, filename, status, recipe, content_type, bytes, width, height, format, sha256, created_at, updated_at,
-                completed_at, error, attempts, variants, original_key, generation, regions, placeholder)
+                completed_at, error, attempts, variants, original_key, generation, regions, placeholder, facts)
             VALUES (\(r.id), \(r.filename), \(r.status.rawValue), \(r.recipe), \(r.contentType), \(r.bytes), \(r.width), \(r.height),
                 \(r.format), \(r.sha256), \(r.createdAt.timeIntervalSince1970), \(r.updatedAt.timeIntervalSince1970),
                 \(r.completedAt?.timeIntervalSince1970), \(r.error), \(r.attempts), \(variants), \(r.originalKey), \(r.generation), \(regions),
-                \(placeholder))
+                \(placeholder), \(facts))
             """
     }
 
@@ -75,14 +76,15 @@ extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
     public func complete(id: String, generation: Int, attempt: Int, with result: CompletedImage) async throws -> Bool {
         let variants = String(decoding: try JSONEncoder().encode(result.variants), as: UTF8.self)
         let regions = try ImageRegions.json(result.regions)
-        let placeholder = try Placeholder.json(result.placeholder)
+        let placeholder = try ColumnJSON.encode(result.placeholder)
+        let facts = try ColumnJSON.encode(result.facts)
         let now = Self.now()
         return
             !(try await rows(
                 """
                 UPDATE images SET status = 'COMPLETED', width = \(result.width), height = \(result.height), format = \(result.format),
                     variants = \(variants), completed_at = \(now), updated_at = \(now), error = NULL, regions = \(regions),
-                    placeholder = \(placeholder)
+                    placeholder = \(placeholder), facts = \(facts)
                 WHERE id = \(id) AND generation = \(generation) AND status = 'PROCESSING' AND attempts = \(attempt) RETURNING id
                 """
             ).isEmpty)
@@ -150,7 +152,8 @@ extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
         record.variants = try JSONDecoder().decode([VariantRecord].self, from: Data(try row[15].decode(String.self).utf8))
         record.generation = try row[17].decode(Int.self)
         record.regions = try ImageRegions(json: try row[18].decode(String?.self))
-        record.placeholder = Placeholder.from(json: try row[19].decode(String?.self))
+        record.placeholder = ColumnJSON.decode(Placeholder.self, try row[19].decode(String?.self))
+        record.facts = ColumnJSON.decode(ImageFacts.self, try row[20].decode(String?.self))
         return record
     }
 }

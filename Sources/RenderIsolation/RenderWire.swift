@@ -40,6 +40,7 @@ enum RenderWire {
         var variants: [VariantHeader]
         var regions: ImageRegions
         var placeholder: Placeholder?
+        var facts: ImageFacts?
     }
 
     struct VariantHeader: Codable, Sendable {
@@ -67,7 +68,7 @@ enum RenderWire {
         let header = ResultHeader(
             format: source.format, width: source.width, height: source.height, frames: source.frames, orientation: source.orientation,
             decodeShrink: result.decodeShrink, decodeMilliseconds: result.decodeMilliseconds, variants: variants, regions: result.regions,
-            placeholder: result.placeholder)
+            placeholder: result.placeholder, facts: result.facts)
         return (Response(result: header), payload)
     }
 
@@ -87,7 +88,7 @@ enum RenderWire {
             format: header.format, width: header.width, height: header.height, frames: header.frames, orientation: header.orientation)
         return RecipeResult(
             source: source, decodeShrink: header.decodeShrink, decodeMilliseconds: header.decodeMilliseconds, variants: variants,
-            regions: header.regions, placeholder: header.placeholder)
+            regions: header.regions, placeholder: header.placeholder, facts: header.facts)
     }
 
     /// Writes one frame to `fd`, all of it.

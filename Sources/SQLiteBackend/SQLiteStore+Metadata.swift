@@ -4,7 +4,7 @@ import Pipeline
 
 extension SQLiteStore: MetadataStore, TransactionalRecordsAndJobs {
     static let columns =
-        "id, filename, status, recipe, content_type, bytes, width, height, format, sha256, created_at, updated_at, completed_at, error, attempts, variants, original_key, generation, regions, placeholder"
+        "id, filename, status, recipe, content_type, bytes, width, height, format, sha256, created_at, updated_at, completed_at, error, attempts, variants, original_key, generation, regions, placeholder, facts"
 
     public func insert(_ record: ImageRecord) async throws {
         let values = try Self.values(of: record)
@@ -65,18 +65,19 @@ extension SQLiteStore: MetadataStore, TransactionalRecordsAndJobs {
     public func complete(id: String, generation: Int, attempt: Int, with result: CompletedImage) async throws -> Bool {
         let variants = String(decoding: try JSONEncoder().encode(result.variants), as: UTF8.self)
         let regions = try ImageRegions.json(result.regions)
-        let placeholder: SQLiteValue = try Placeholder.json(result.placeholder).map { .text($0) } ?? .null
+        let placeholder: SQLiteValue = try ColumnJSON.encode(result.placeholder).map { .text($0) } ?? .null
+        let facts: SQLiteValue = try ColumnJSON.encode(result.facts).map { .text($0) } ?? .null
         return try await database.perform { db in
             let now = Self.now()
             return try db.execute(
                 """
                 UPDATE images SET status = 'COMPLETED', width = ?, height = ?, format = ?, variants = ?, completed_at = ?, updated_at = ?, error = NULL,
-                regions = ?, placeholder = ?
+                regions = ?, placeholder = ?, facts = ?
                 WHERE id = ? AND generation = ? AND status = 'PROCESSING' AND attempts = ?
                 """,
                 [
                     .integer(Int64(result.width)), .integer(Int64(result.height)), .text(result.format), .text(variants), .real(now), .real(now),
-                    .text(regions), placeholder, .text(id),
+                    .text(regions), placeholder, facts, .text(id),
                     .integer(Int64(generation)), .integer(Int64(attempt)),
                 ]) == 1
         }
@@ -137,14 +138,15 @@ extension SQLiteStore: MetadataStore, TransactionalRecordsAndJobs {
     static func values(of r: ImageRecord) throws -> [SQLiteValue] {
         let variants = String(decoding: try JSONEncoder().encode(r.variants), as: UTF8.self)
         func optional(_ v: Int?) -> SQLiteValue { v.map { .integer(Int64($0)) } ?? .null }
-        let placeholder: SQLiteValue = try Placeholder.json(r.placeholder).map { .text($0) } ?? .null
+        let placeholder: SQLiteValue = try ColumnJSON.encode(r.placeholder).map { .text($0) } ?? .null
+        let facts: SQLiteValue = try ColumnJSON.encode(r.facts).map { .text($0) } ?? .null
         return [
             .text(r.id), .text(r.filename), .text(r.status.rawValue), .text(r.recipe), .text(r.contentType), .integer(Int64(r.bytes)),
             optional(r.width), optional(r.height), r.format.map { .text($0) } ?? .null, .text(r.sha256),
             .real(r.createdAt.timeIntervalSince1970), .real(r.updatedAt.timeIntervalSince1970),
             r.completedAt.map { .real($0.timeIntervalSince1970) } ?? .null, r.error.map { .text($0) } ?? .null,
             .integer(Int64(r.attempts)), .text(variants), .text(r.originalKey), .integer(Int64(r.generation)),
-            .text(try ImageRegions.json(r.regions)), placeholder,
+            .text(try ImageRegions.json(r.regions)), placeholder, facts,
         ]
     }
 
@@ -164,7 +166,8 @@ extension SQLiteStore: MetadataStore, TransactionalRecordsAndJobs {
         record.variants = try JSONDecoder().decode([VariantRecord].self, from: Data((row[15].string ?? "[]").utf8))
         record.generation = row[17].int ?? 1
         record.regions = try ImageRegions(json: row[18].string)
-        record.placeholder = Placeholder.from(json: row[19].string)
+        record.placeholder = ColumnJSON.decode(Placeholder.self, row[19].string)
+        record.facts = ColumnJSON.decode(ImageFacts.self, row[20].string)
         return record
     }
 }

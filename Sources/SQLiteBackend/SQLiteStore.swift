@@ -73,6 +73,10 @@ enum SQLiteSchema {
         """
         ALTER TABLE images ADD COLUMN placeholder TEXT;
         """,
+        // What the original is: header, colour, EXIF (ImageFacts as JSON); NULL on older records.
+        """
+        ALTER TABLE images ADD COLUMN facts TEXT;
+        """,
     ]
 
     static func migrate(_ db: SQLiteConnection) throws {

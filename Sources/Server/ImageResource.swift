@@ -35,6 +35,9 @@ struct ImageResource: ResponseEncodable, Codable, Sendable {
     /// What to paint before the image arrives (BlurHash, ThumbHash, colours, a tiny preview);
     /// null until completion, and when the recipe makes none.
     var placeholder: Placeholder?
+    /// What the original is: dimensions, format, frames, colour, ICC profile, camera, exposure,
+    /// taken-at, and whether it had a GPS position (the position only with `metadata.keepGPS`).
+    var facts: ImageFacts?
 
     init(_ record: ImageRecord, links: BlobLinks = BlobLinks()) {
         id = record.id
@@ -59,6 +62,7 @@ struct ImageResource: ResponseEncodable, Codable, Sendable {
         facesDetected = record.regions.facesDetected
         regionsReviewed = record.regions.reviewed
         placeholder = record.placeholder
+        facts = record.facts
     }
 
     static func timestamp(_ date: Date) -> String {

@@ -169,7 +169,7 @@ enum Stores {
     }
 
     @Test(arguments: Stores.all)
-    func aPlaceholderIsStoredWithCompletionListedAndClearedByARestart(_ stores: Stores.Combination) async throws {
+    func aPlaceholderAndFactsAreStoredWithCompletionAndThePlaceholderClearedByARestart(_ stores: Stores.Combination) async throws {
         let (metadata, queue) = try await stores()
         let record = Stores.record()
         try await metadata.insert(record)
@@ -177,12 +177,18 @@ enum Stores {
         let placeholder = Placeholder(
             blurhash: "LEHV6nWB2yk8pyo0adR*.7kCMdnj", thumbhash: "1QcSHQRnh493V4dIh4eXh1h4kJUI", averageColor: "#7f6a55",
             dominantColor: "#20301f", preview: "data:image/webp;base64,UklGRh4AAABXRUJQVlA4TBEAAAAvAQAAAAfQ//73v/+BiOh/AAA=")
+        let facts = ImageFacts(
+            format: "jpeg", width: 8, height: 8, frames: 1, delays: nil, hasAlpha: false, colorSpace: "srgb", bitDepth: 8,
+            iccProfile: "sRGB IEC61966-2.1", orientation: 6, camera: .init(make: "Canon", model: "EOS R5", lens: nil),
+            takenAt: "2024-05-06T07:08:09+02:00", exposure: .init(time: 0.008, fNumber: 2.8, iso: 400, focalLength: 50),
+            hasGPS: true, gps: nil)
         #expect(try await metadata.markProcessing(id: record.id, generation: 1, attempts: 1))
         #expect(
             try await metadata.complete(
                 id: record.id, generation: 1, attempt: 1,
-                with: CompletedImage(width: 8, height: 8, format: "jpeg", variants: [], placeholder: placeholder)))
+                with: CompletedImage(width: 8, height: 8, format: "jpeg", variants: [], placeholder: placeholder, facts: facts)))
         #expect(try await metadata.record(id: record.id)?.placeholder == placeholder)
+        #expect(try await metadata.record(id: record.id)?.facts == facts, "facts, typed, through every store")
         #expect(try await metadata.list(status: .completed, limit: 10, after: nil).first { $0.id == record.id }?.placeholder == placeholder)
         // A new run may hide new regions or turn placeholders off: the old one goes at once.
         let restarted = try #require(try await stores.committer(metadata, queue).restart(id: record.id, recipe: "privacy"))

@@ -22,6 +22,16 @@ public enum JPEGSegments {
         return segment(0xE1, Array("Exif".utf8) + [0, 0] + tiff)
     }
 
+    /// An APP1 EXIF segment around any TIFF structure, well-formed or not.
+    public static func exif(tiff: [UInt8]) -> [UInt8] {
+        segment(0xE1, Array("Exif".utf8) + [0, 0] + tiff)
+    }
+
+    /// A little-endian TIFF IFD entry: tag, type, count, and a value or an offset.
+    public static func entry(_ tag: Int, type: Int, count: Int, value: [UInt8]) -> [UInt8] {
+        le16(tag) + le16(type) + le32(count) + (value + [0, 0, 0, 0]).prefix(4)
+    }
+
     /// An APP1 XMP packet naming a creator and a location.
     public static func xmp() -> [UInt8] {
         let packet = """

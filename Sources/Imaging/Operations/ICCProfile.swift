@@ -1,18 +1,28 @@
-/// Reads just enough of an ICC profile to tell whether it describes sRGB.
+/// Reads just enough of an ICC profile to name it and to tell whether it describes sRGB.
 enum ICCProfile {
     /// True when the profile's description (`desc`, as text or multi-localised Unicode) names
     /// sRGB, as "sRGB IEC61966-2.1", "sRGB built-in" and the like do.
     static func describesSRGB(_ profile: UnsafeRawBufferPointer) -> Bool {
+        guard ByteReader(base: profile).ascii(at: 16, count: 4) == "RGB " else { return false }
+        return description(profile)?.lowercased().contains("srgb") == true
+    }
+
+    /// The profile's description tag, trimmed and at most 128 characters; nil when it has none.
+    /// Every offset is checked against the profile's bytes.
+    static func description(_ profile: UnsafeRawBufferPointer) -> String? {
         let b = ByteReader(base: profile)
-        guard b.ascii(at: 16, count: 4) == "RGB ", let tags = b.u32be(at: 128), tags < 1000 else { return false }
+        guard let tags = b.u32be(at: 128), tags < 1000 else { return nil }
         for k in 0..<tags {
             let entry = 132 + k * 12
             guard b.ascii(at: entry, count: 4) == "desc", let offset = b.u32be(at: entry + 4), let size = b.u32be(at: entry + 8) else {
                 continue
             }
-            return descriptionText(b, offset: offset, size: size).lowercased().contains("srgb")
+            let text = descriptionText(b, offset: offset, size: size)
+                .unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }
+            let cleaned = String(String.UnicodeScalarView(text)).trimmingCharacters(in: .whitespaces)
+            return cleaned.isEmpty ? nil : String(cleaned.prefix(128))
         }
-        return false
+        return nil
     }
 
     private static func descriptionText(_ b: ByteReader, offset: Int, size: Int) -> String {

@@ -50,7 +50,8 @@ public struct PlaceholderOptions: Sendable, Equatable, Codable {
         }
         guard Self.previewSides.contains(previewSide) else {
             throw ImagingError.invalidArgument(
-                "the preview's side must be \(Self.previewSides.lowerBound) to \(Self.previewSides.upperBound) pixels (0 for none), not \(previewSide)")
+                "the preview's side must be \(Self.previewSides.lowerBound) to \(Self.previewSides.upperBound) pixels (0 for none), not \(previewSide)"
+            )
         }
     }
 }

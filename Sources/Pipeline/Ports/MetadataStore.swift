@@ -11,10 +11,14 @@ public struct CompletedImage: Sendable, Equatable {
     public var regions: ImageRegions
     /// What a front end paints before the image arrives; nil when the recipe makes none.
     public var placeholder: Placeholder?
+    /// What the source is (header, colour, EXIF); its GPS position only when `metadata.keepGPS`.
+    public var facts: ImageFacts?
 
     public init(
-        width: Int, height: Int, format: String, variants: [VariantRecord], regions: ImageRegions = .none, placeholder: Placeholder? = nil
+        width: Int, height: Int, format: String, variants: [VariantRecord], regions: ImageRegions = .none, placeholder: Placeholder? = nil,
+        facts: ImageFacts? = nil
     ) {
+        self.facts = facts
         self.width = width
         self.height = height
         self.format = format

@@ -51,6 +51,9 @@ public struct ImageRecord: Sendable, Codable, Equatable {
     /// BlurHash, ThumbHash, colours and a tiny preview, made with the variants; nil before
     /// completion and when the recipe makes none.
     public var placeholder: Placeholder?
+    /// The original's facts (dimensions, colour, frames, camera, exposure, taken-at; GPS only
+    /// when kept), read by the run that completed it; nil before.
+    public var facts: ImageFacts?
 
     public init(
         id: String, filename: String, recipe: String, contentType: String, bytes: Int, sha256: String, originalKey: String,

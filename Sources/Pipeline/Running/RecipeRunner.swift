@@ -29,11 +29,15 @@ public struct RecipeResult: Sendable {
     public var regions: ImageRegions
     /// The image's placeholder, made from the same decode; nil when the recipe turns them off.
     public var placeholder: Placeholder?
+    /// What the source is (header, colour, EXIF), read without decoding its pixels; nil when its
+    /// metadata could not be read (which never fails the render).
+    public var facts: ImageFacts?
 
     public init(
         source: ImageHeader, decodeShrink: Int, decodeMilliseconds: Double, variants: [RenderedVariant], regions: ImageRegions = .none,
-        placeholder: Placeholder? = nil
+        placeholder: Placeholder? = nil, facts: ImageFacts? = nil
     ) {
+        self.facts = facts
         self.source = source
         self.decodeShrink = decodeShrink
         self.decodeMilliseconds = decodeMilliseconds
@@ -79,6 +83,14 @@ public struct RecipeRunner: Sendable {
     /// probe began, for the decode time.
     public func run(
         _ source: ImageSource, started: ContinuousClock.Instant, regions known: ImageRegions = .none, detector: (any FaceDetector)? = nil
+    ) throws -> RecipeResult {
+        var result = try render(source, started: started, regions: known, detector: detector)
+        result.facts = try? source.facts()
+        return result
+    }
+
+    private func render(
+        _ source: ImageSource, started: ContinuousClock.Instant, regions known: ImageRegions, detector: (any FaceDetector)?
     ) throws -> RecipeResult {
         let clock = ContinuousClock()
         let header = source.header

@@ -9,11 +9,17 @@ public struct WorkerSettings: Sendable {
     public var retry: RetryPolicy
     /// How long an idle worker waits before looking for work again, unless woken sooner.
     public var idlePoll: Duration
+    /// Keep the original's GPS position in its record's facts (`metadata.keepGPS`); by default
+    /// the record only says that it had one.
+    public var keepGPS: Bool
 
-    public init(visibility: Duration = .seconds(120), retry: RetryPolicy = RetryPolicy(), idlePoll: Duration = .milliseconds(250)) {
+    public init(
+        visibility: Duration = .seconds(120), retry: RetryPolicy = RetryPolicy(), idlePoll: Duration = .milliseconds(250), keepGPS: Bool = false
+    ) {
         self.visibility = visibility
         self.retry = retry
         self.idlePoll = idlePoll
+        self.keepGPS = keepGPS
     }
 }
 
@@ -206,7 +212,7 @@ public struct Worker: Sendable {
         let source = result.source
         return CompletedImage(
             width: source.orientedWidth, height: source.orientedHeight, format: source.format.rawValue, variants: variants, regions: result.regions,
-            placeholder: result.placeholder)
+            placeholder: result.placeholder, facts: settings.keepGPS ? result.facts : result.facts?.withoutGPS)
     }
 
     /// `giveUp`, logged with the cause; a store that cannot record it leaves the job to its lease.
