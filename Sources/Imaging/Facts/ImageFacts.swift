@@ -35,6 +35,10 @@ public struct ImageFacts: Sendable, Codable, Equatable {
         public var make: String? = nil
         public var model: String? = nil
         public var lens: String? = nil
+
+        public init(make: String? = nil, model: String? = nil, lens: String? = nil) {
+            (self.make, self.model, self.lens) = (make, model, lens)
+        }
     }
 
     public struct Exposure: Sendable, Codable, Equatable {
@@ -44,6 +48,10 @@ public struct ImageFacts: Sendable, Codable, Equatable {
         public var iso: Int? = nil
         /// Millimetres.
         public var focalLength: Double? = nil
+
+        public init(time: Double? = nil, fNumber: Double? = nil, iso: Int? = nil, focalLength: Double? = nil) {
+            (self.time, self.fNumber, self.iso, self.focalLength) = (time, fNumber, iso, focalLength)
+        }
     }
 
     public struct GPSPosition: Sendable, Codable, Equatable {
@@ -51,6 +59,19 @@ public struct ImageFacts: Sendable, Codable, Equatable {
         public var longitude: Double
         /// Metres above sea level.
         public var altitude: Double?
+
+        public init(latitude: Double, longitude: Double, altitude: Double?) {
+            (self.latitude, self.longitude, self.altitude) = (latitude, longitude, altitude)
+        }
+    }
+
+    public init(
+        format: String, width: Int, height: Int, frames: Int, delays: [Int]?, hasAlpha: Bool, colorSpace: String, bitDepth: Int,
+        iccProfile: String?, orientation: Int, camera: Camera?, takenAt: String?, exposure: Exposure?, hasGPS: Bool, gps: GPSPosition?
+    ) {
+        (self.format, self.width, self.height, self.frames, self.delays) = (format, width, height, frames, delays)
+        (self.hasAlpha, self.colorSpace, self.bitDepth, self.iccProfile, self.orientation) = (hasAlpha, colorSpace, bitDepth, iccProfile, orientation)
+        (self.camera, self.takenAt, self.exposure, self.hasGPS, self.gps) = (camera, takenAt, exposure, hasGPS, gps)
     }
 
     /// The same facts without the position (the default: GPS is private).
