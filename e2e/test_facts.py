@@ -1,5 +1,5 @@
 """An image's facts (docs/facts.md) against exiftool on files made here, and GPS kept private
-unless `metadata.keepGPS` says otherwise."""
+unless `metadata.keepGps` says otherwise."""
 
 import io
 import json
@@ -92,7 +92,7 @@ def test_with_keep_gps_the_position_matches_exiftool(tmp_path):
     path = tmp_path / "camera.jpg"
     path.write_bytes(photo_with_exif())
     tool = exiftool(path)
-    server = serve(tmp_path / "data", environment={"DARKROOM_METADATA_KEEPGPS": "true"})
+    server = serve(tmp_path / "data", environment={"DARKROOM_METADATA_KEEP_GPS": "true"})
     try:
         facts = facts_of(server, path.read_bytes(), "camera.jpg")
     finally:

@@ -49,7 +49,7 @@ extension ConfigurationKey {
         .init("worker.visibilitySeconds", "`120`", "lease length; a crashed worker's job returns after this"),
         .init("worker.maxAttempts", "`5`", "attempts before FAILED and dead letter"),
         .init(
-            "metadata.keepGPS", "`false`",
+            "metadata.keepGps", "`false`",
             "keep the original's GPS position in its record's `facts`; by default a record only says `hasGPS` (see [facts](facts.md#gps))"),
         .init(
             "worker.isolation", "`process`",

@@ -56,7 +56,7 @@ extension DarkroomConfiguration {
         }
         c.worker.visibility = .seconds(try reader.int("worker.visibilitySeconds") ?? 120)
         c.worker.retry.maxAttempts = try reader.int("worker.maxAttempts") ?? c.worker.retry.maxAttempts
-        c.worker.keepGPS = try reader.bool("metadata.keepGPS") ?? c.worker.keepGPS
+        c.worker.keepGPS = try reader.bool("metadata.keepGps") ?? c.worker.keepGPS
         c.idleTimeoutSeconds = try reader.int("server.idleTimeoutSeconds") ?? c.idleTimeoutSeconds
         c.maxBodyBytesInFlight = try reader.int("server.maxBodyBytesInFlight")
         if let isolation = reader.string("worker.isolation") {

@@ -36,7 +36,7 @@ struct ImageResource: ResponseEncodable, Codable, Sendable {
     /// null until completion, and when the recipe makes none.
     var placeholder: Placeholder?
     /// What the original is: dimensions, format, frames, colour, ICC profile, camera, exposure,
-    /// taken-at, and whether it had a GPS position (the position only with `metadata.keepGPS`).
+    /// taken-at, and whether it had a GPS position (the position only with `metadata.keepGps`).
     var facts: ImageFacts?
 
     init(_ record: ImageRecord, links: BlobLinks = BlobLinks()) {

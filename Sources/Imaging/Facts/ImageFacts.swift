@@ -27,7 +27,7 @@ public struct ImageFacts: Sendable, Codable, Equatable {
     public var takenAt: String?
     public var exposure: Exposure?
     /// The original carried a GPS position. The position itself is in `gps` only when
-    /// `metadata.keepGPS` is set.
+    /// `metadata.keepGps` is set.
     public var hasGPS: Bool
     public var gps: GPSPosition?
 

@@ -11,7 +11,7 @@ public struct CompletedImage: Sendable, Equatable {
     public var regions: ImageRegions
     /// What a front end paints before the image arrives; nil when the recipe makes none.
     public var placeholder: Placeholder?
-    /// What the source is (header, colour, EXIF); its GPS position only when `metadata.keepGPS`.
+    /// What the source is (header, colour, EXIF); its GPS position only when `metadata.keepGps`.
     public var facts: ImageFacts?
 
     public init(

@@ -9,7 +9,7 @@ public struct WorkerSettings: Sendable {
     public var retry: RetryPolicy
     /// How long an idle worker waits before looking for work again, unless woken sooner.
     public var idlePoll: Duration
-    /// Keep the original's GPS position in its record's facts (`metadata.keepGPS`); by default
+    /// Keep the original's GPS position in its record's facts (`metadata.keepGps`); by default
     /// the record only says that it had one.
     public var keepGPS: Bool
 
