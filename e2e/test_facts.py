@@ -112,3 +112,25 @@ def test_a_photo_without_exif_has_no_camera_and_no_gps(tmp_path):
         server.stop()
     assert facts["format"] == "png" and facts["hasAlpha"] is True and facts["hasGPS"] is False
     assert "camera" not in facts and "exposure" not in facts and "takenAt" not in facts
+
+
+def test_the_detail_view_shows_the_facts_and_no_position(tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from browser import cards, chromium, open_page, wait_for
+
+    server = serve(tmp_path / "data")
+    driver = chromium()
+    try:
+        facts_of(server, photo_with_exif(), "camera.jpg")
+        open_page(driver, server.url)
+        wait_for("the completed card", lambda: len(cards(driver, "COMPLETED")) == 1)
+        cards(driver, "COMPLETED")[0].find_element(By.CSS_SELECTOR, "button.card-open").click()
+        wait_for("the facts", lambda: "Camera" in driver.find_element(By.CSS_SELECTOR, "#detail dl.facts").text)
+        text = driver.find_element(By.CSS_SELECTOR, "#detail dl.facts").text
+        for shown in ("Canon EOS R5", "RF24-105mm F4 L IS USM", "2024-05-06 07:08:09+02:00", "1/125 s", "f/2.8", "ISO 400", "50 mm", "yes (position not kept)"):
+            assert shown in text, (shown, text)
+        assert "33.8" not in text and "151.2" not in text
+    finally:
+        driver.quit()
+        server.stop()

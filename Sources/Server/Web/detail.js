@@ -70,6 +70,7 @@ export class DetailView {
       fact("Uploaded", formatTime(image.createdAt)),
       image.completedAt ? fact("Finished", formatTime(image.completedAt)) : null,
       fact("Attempts", String(image.attempts)),
+      ...photoFacts(image.facts),
     );
     const failure = image.status === "FAILED" ? el("div.failure", { role: "alert" }, el("strong", {}, "Processing failed: "), image.error || "no reason was recorded.") : null;
     const waiting =
@@ -186,4 +187,30 @@ export class DetailView {
 
 function fact(term, value) {
   return [el("dt", {}, term), el("dd", {}, value)];
+}
+
+// What the original says about itself (docs/facts.md): only the lines it has. GPS is shown as
+// "yes" unless the server keeps positions (metadata.keepGps); the position is never guessed.
+export function photoFacts(facts) {
+  if (!facts) return [];
+  const camera = facts.camera ? [facts.camera.make, facts.camera.model].filter(Boolean).join(" ") : "";
+  const exposure = facts.exposure
+    ? [
+        facts.exposure.time ? (facts.exposure.time < 1 ? `1/${Math.round(1 / facts.exposure.time)} s` : `${facts.exposure.time} s`) : "",
+        facts.exposure.fNumber ? `f/${facts.exposure.fNumber}` : "",
+        facts.exposure.iso ? `ISO ${facts.exposure.iso}` : "",
+        facts.exposure.focalLength ? `${facts.exposure.focalLength} mm` : "",
+      ].filter(Boolean).join(" · ")
+    : "";
+  const colour = [facts.colorSpace, `${facts.bitDepth}-bit`, facts.hasAlpha ? "alpha" : "", facts.iccProfile || ""].filter(Boolean).join(" · ");
+  const gps = facts.gps ? `${facts.gps.latitude.toFixed(5)}, ${facts.gps.longitude.toFixed(5)}` : facts.hasGPS ? "yes (position not kept)" : "";
+  return [
+    camera ? fact("Camera", camera) : null,
+    facts.camera?.lens ? fact("Lens", facts.camera.lens) : null,
+    facts.takenAt ? fact("Taken", facts.takenAt.replace("T", " ")) : null,
+    exposure ? fact("Exposure", exposure) : null,
+    fact("Colour", colour),
+    facts.frames > 1 ? fact("Frames", String(facts.frames)) : null,
+    gps ? fact("GPS", gps) : null,
+  ].filter(Boolean);
 }
