@@ -99,3 +99,14 @@ enum HostileEXIF: String, CaseIterable, CustomTestStringConvertible {
         }
     }
 }
+
+@Suite struct AnimationFactsTests {
+    @Test(arguments: [OutputFormat.gif, .webp])
+    func anAnimationsFactsCountItsFramesAndTheirDelays(format: OutputFormat) throws {
+        let frames = try [Fixtures.red, Fixtures.green, Fixtures.blue].map { try Fixtures.solid(width: 40, height: 30, $0) }
+        let encoded = try Animation(frames: frames, delays: [50, 80, 120], loop: 2).joined().encoded(EncodeOptions(format: format, lossless: true))
+        let facts = try ImageSource.open(encoded.bytes).facts()
+        #expect(facts.format == format.rawValue && facts.frames == 3 && facts.delays == [50, 80, 120])
+        #expect(facts.width == 40 && facts.height == 30, "one frame's size, not the stacked strip's")
+    }
+}

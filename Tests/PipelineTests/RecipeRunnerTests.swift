@@ -224,6 +224,25 @@ enum Fixtures {
         #expect(try run("one-streamed") != nil)
     }
 
+    @Test func anAnimationKeptFrameByFrameHasAPlaceholderAndItsFramesInItsFacts() throws {
+        let frames = try [[200, 0, 0], [0, 200, 0]].map { colour in
+            try Image(pixels: Array([[UInt8]](repeating: colour.map(UInt8.init), count: 40 * 30).joined()), width: 40, height: 30, bands: 3)
+        }
+        let gif = try Animation(frames: frames, delays: [70, 90], loop: 0).joined().encoded(EncodeOptions(format: .gif)).bytes
+        let path = try Support.recipeFile(
+            """
+            recipes:
+              stickers:
+                animation: keep
+                variants:
+                  small: {format: webp, operations: [{resize: {width: 20}}]}
+            """)
+        let recipe = try #require(try RecipeCatalog.load(file: path).recipe(named: "stickers"))
+        let result = try RecipeRunner(recipe: recipe).run(gif)
+        #expect(result.placeholder?.blurhash.count == 28, "from the first frame")
+        #expect(result.facts?.frames == 2 && result.facts?.delays == [70, 90] && result.facts?.format == "gif")
+    }
+
     @Test func badPlaceholderSettingsNameTheFieldAndTheRange() throws {
         for (setting, words) in [
             ("{blurhash: {x: 10}}", "blurhash x must be 1 to 9"), ("{blurhash: {y: 0}}", "blurhash y must be 1 to 9"),
