@@ -134,3 +134,25 @@ def test_the_detail_view_shows_the_facts_and_no_position(tmp_path):
     finally:
         driver.quit()
         server.stop()
+
+
+def test_listings_filter_on_format_and_taken_at_and_refuse_bad_bounds(tmp_path):
+    server = serve(tmp_path / "data")
+    try:
+        facts_of(server, photo_with_exif(gps=False), "camera.jpg")
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), (5, 5, 5)).save(buffer, format="PNG")
+        facts_of(server, buffer.getvalue(), "plain.png")
+        names = lambda query: sorted(image["filename"] for image in server.api("GET", "/api/images?" + query)[1]["images"])
+        assert names("format=png") == ["plain.png"]
+        assert names("format=jpg") == names("format=jpeg") == ["camera.jpg"]
+        assert names("takenFrom=2024-05-06") == ["camera.jpg"]
+        assert names("takenFrom=2024-05-06T07:08:10") == []
+        assert names("takenBefore=2024-05-07&format=jpeg") == ["camera.jpg"]
+        assert names("takenBefore=2024-05-06") == []
+        assert names("") == ["camera.jpg", "plain.png"]
+        for query, words in [("takenFrom=May", "takenFrom must be a date"), ("format=bmp", "format must be one of"), ("takenBefore=2024-5-6", "takenBefore")]:
+            status, body = server.api("GET", "/api/images?" + query)
+            assert status == 400 and words in json.dumps(body), (query, status, body)
+    finally:
+        server.stop()

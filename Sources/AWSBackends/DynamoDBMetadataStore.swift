@@ -80,7 +80,10 @@ public struct DynamoDBMetadataStore: MetadataStore {
         try await client.getItem(table: table, key: key(id)).flatMap(DynamoDBImageItem.decode)
     }
 
-    public func list(status: ImageStatus?, limit: Int, after: String?) async throws -> [ImageRecord] {
+    /// Facts filters are a `FilterExpression` over the time or status index: DynamoDB reads the
+    /// records it passes over (they are not indexed), and the loop below goes on until the page
+    /// is full or the index ends.
+    public func list(status: ImageStatus?, limit: Int, after: String?, matching filter: FactsFilter) async throws -> [ImageRecord] {
         var names: [String: String] = ["#p": status == nil ? "kind" : "status"]
         var values: [String: Any] = [":p": DynamoValue.s(status?.rawValue ?? "image")]
         var condition = "#p = :p"
@@ -88,6 +91,19 @@ public struct DynamoDBMetadataStore: MetadataStore {
             condition += " AND #id < :after"
             names["#id"] = "id"
             values[":after"] = DynamoValue.s(after)
+        }
+        var filters: [String] = []
+        if let format = filter.format {
+            filters.append("#fmt = :ff")
+            (names["#fmt"], values[":ff"]) = ("format", DynamoValue.s(format))
+        }
+        if let from = filter.takenFrom {
+            filters.append("takenAt >= :tf")
+            values[":tf"] = DynamoValue.s(from)
+        }
+        if let before = filter.takenBefore {
+            filters.append("takenAt < :tb")
+            values[":tb"] = DynamoValue.s(before)
         }
         var records: [ImageRecord] = []
         var startKey: [String: Any]?
@@ -97,6 +113,7 @@ public struct DynamoDBMetadataStore: MetadataStore {
                 "ExpressionAttributeNames": names, "ExpressionAttributeValues": values, "ScanIndexForward": false, "Limit": limit - records.count,
             ]
             if let startKey { input["ExclusiveStartKey"] = startKey }
+            if !filters.isEmpty { input["FilterExpression"] = filters.joined(separator: " AND ") }
             let answer = try await client.call("Query", input)
             records += (answer["Items"] as? [[String: Any]] ?? []).compactMap(DynamoDBImageItem.decode)
             startKey = answer["LastEvaluatedKey"] as? [String: Any]
@@ -128,6 +145,12 @@ public struct DynamoDBMetadataStore: MetadataStore {
             set += ", facts = :fa"
         } else {
             remove.append("facts")
+        }
+        if let taken = FactsFilter.takenKey(result.facts) {
+            values[":tk"] = DynamoValue.s(taken)
+            set += ", takenAt = :tk"
+        } else {
+            remove.append("takenAt")
         }
         return try await update(
             id, set: set, remove: remove.joined(separator: ", "), when: "generation = :g AND #st = :processing AND attempts = :a",

@@ -66,6 +66,12 @@ enum PostgresSchema {
         ["ALTER TABLE images ADD COLUMN placeholder TEXT"],
         // What the original is: header, colour, EXIF (ImageFacts as JSON); NULL on older records.
         ["ALTER TABLE images ADD COLUMN facts TEXT"],
+        // When the photo was taken, as the camera's local time (FactsFilter.takenKey), for
+        // listings by date; NULL when unknown.
+        [
+            "ALTER TABLE images ADD COLUMN taken_at TEXT", "CREATE INDEX images_by_taken_at ON images (taken_at)",
+            "CREATE INDEX images_by_format ON images (format)",
+        ],
     ]
 
     static var version: Int { steps.count }

@@ -54,11 +54,14 @@ extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
         try await rows("SELECT \(unescaped: Self.columns) FROM images WHERE id = \(id)").first.map(Self.record(from:))
     }
 
-    public func list(status: ImageStatus?, limit: Int, after: String?) async throws -> [ImageRecord] {
-        try await rows(
+    public func list(status: ImageStatus?, limit: Int, after: String?, matching filter: FactsFilter) async throws -> [ImageRecord] {
+        let (format, from, before) = (filter.format, filter.takenFrom, filter.takenBefore)
+        return try await rows(
             """
             SELECT \(unescaped: Self.columns) FROM images
             WHERE (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue)) AND (\(after)::text IS NULL OR id < \(after))
+            AND (\(format)::text IS NULL OR format = \(format)) AND (\(from)::text IS NULL OR taken_at >= \(from))
+            AND (\(before)::text IS NULL OR taken_at < \(before))
             ORDER BY id DESC LIMIT \(max(limit, 0))
             """
         ).map(Self.record(from:))
@@ -78,13 +81,14 @@ extension PostgresStore: MetadataStore, TransactionalRecordsAndJobs {
         let regions = try ImageRegions.json(result.regions)
         let placeholder = try ColumnJSON.encode(result.placeholder)
         let facts = try ColumnJSON.encode(result.facts)
+        let taken = FactsFilter.takenKey(result.facts)
         let now = Self.now()
         return
             !(try await rows(
                 """
                 UPDATE images SET status = 'COMPLETED', width = \(result.width), height = \(result.height), format = \(result.format),
                     variants = \(variants), completed_at = \(now), updated_at = \(now), error = NULL, regions = \(regions),
-                    placeholder = \(placeholder), facts = \(facts)
+                    placeholder = \(placeholder), facts = \(facts), taken_at = \(taken)
                 WHERE id = \(id) AND generation = \(generation) AND status = 'PROCESSING' AND attempts = \(attempt) RETURNING id
                 """
             ).isEmpty)

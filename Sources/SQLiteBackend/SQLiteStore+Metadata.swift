@@ -45,11 +45,18 @@ extension SQLiteStore: MetadataStore, TransactionalRecordsAndJobs {
         }
     }
 
-    public func list(status: ImageStatus?, limit: Int, after: String?) async throws -> [ImageRecord] {
-        try await database.perform { db in
+    public func list(status: ImageStatus?, limit: Int, after: String?, matching filter: FactsFilter) async throws -> [ImageRecord] {
+        let parameters: [SQLiteValue] = [status?.rawValue, after, nil, filter.format, filter.takenFrom, filter.takenBefore].enumerated().map {
+            $0.offset == 2 ? .integer(Int64(max(limit, 0))) : $0.element.map { .text($0) } ?? .null
+        }
+        return try await database.perform { db in
             try db.query(
-                "SELECT \(Self.columns) FROM images WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
-                [status.map { .text($0.rawValue) } ?? .null, after.map { .text($0) } ?? .null, .integer(Int64(max(limit, 0)))]
+                """
+                SELECT \(Self.columns) FROM images WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR id < ?2)
+                AND (?4 IS NULL OR format = ?4) AND (?5 IS NULL OR taken_at >= ?5) AND (?6 IS NULL OR taken_at < ?6)
+                ORDER BY id DESC LIMIT ?3
+                """,
+                parameters
             ).map(Self.record(from:))
         }
     }
@@ -67,17 +74,18 @@ extension SQLiteStore: MetadataStore, TransactionalRecordsAndJobs {
         let regions = try ImageRegions.json(result.regions)
         let placeholder: SQLiteValue = try ColumnJSON.encode(result.placeholder).map { .text($0) } ?? .null
         let facts: SQLiteValue = try ColumnJSON.encode(result.facts).map { .text($0) } ?? .null
+        let taken: SQLiteValue = FactsFilter.takenKey(result.facts).map { .text($0) } ?? .null
         return try await database.perform { db in
             let now = Self.now()
             return try db.execute(
                 """
                 UPDATE images SET status = 'COMPLETED', width = ?, height = ?, format = ?, variants = ?, completed_at = ?, updated_at = ?, error = NULL,
-                regions = ?, placeholder = ?, facts = ?
+                regions = ?, placeholder = ?, facts = ?, taken_at = ?
                 WHERE id = ? AND generation = ? AND status = 'PROCESSING' AND attempts = ?
                 """,
                 [
                     .integer(Int64(result.width)), .integer(Int64(result.height)), .text(result.format), .text(variants), .real(now), .real(now),
-                    .text(regions), placeholder, facts, .text(id),
+                    .text(regions), placeholder, facts, taken, .text(id),
                     .integer(Int64(generation)), .integer(Int64(attempt)),
                 ]) == 1
         }

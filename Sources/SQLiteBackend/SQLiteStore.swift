@@ -77,6 +77,13 @@ enum SQLiteSchema {
         """
         ALTER TABLE images ADD COLUMN facts TEXT;
         """,
+        // When the photo was taken, as the camera's local time (FactsFilter.takenKey), for
+        // listings by date; NULL when unknown.
+        """
+        ALTER TABLE images ADD COLUMN taken_at TEXT;
+        CREATE INDEX images_by_taken_at ON images(taken_at);
+        CREATE INDEX images_by_format ON images(format);
+        """,
     ]
 
     static func migrate(_ db: SQLiteConnection) throws {

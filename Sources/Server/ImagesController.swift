@@ -131,7 +131,21 @@ struct ImagesController: Sendable {
         }
         let cursor = query["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         if let cursor, !ImageID.isValid(cursor) { throw APIError.badRequest("cursor is not a value this API returned.") }
-        let records = try await metadata.list(status: status, limit: limit + 1, after: cursor)
+        var filter = FactsFilter()
+        if let raw = query["format"].map(String.init), !raw.isEmpty {
+            guard let format = ImageFormat(rawValue: raw == "jpg" ? "jpeg" : raw) else {
+                throw APIError.badRequest("format must be one of \(ImageFormat.allCases.map(\.rawValue).joined(separator: ", ")), not '\(raw)'.")
+            }
+            filter.format = format.rawValue
+        }
+        for (name, keyPath) in [("takenFrom", \FactsFilter.takenFrom), ("takenBefore", \FactsFilter.takenBefore)] {
+            guard let raw = query[Substring(name)].map(String.init), !raw.isEmpty else { continue }
+            guard let bound = FactsFilter.bound(raw) else {
+                throw APIError.badRequest("\(name) must be a date (2024-05-06) or a date and time (2024-05-06T07:08:09), not '\(raw)'.")
+            }
+            filter[keyPath: keyPath] = bound
+        }
+        let records = try await metadata.list(status: status, limit: limit + 1, after: cursor, matching: filter)
         let page = Array(records.prefix(limit))
         return ImagePage(images: page.map { ImageResource($0, links: links) }, nextCursor: records.count > limit ? page.last?.id : nil)
     }

@@ -203,6 +203,38 @@ enum Stores {
     }
 
     @Test(arguments: Stores.all)
+    func listingsFilterOnTheFormatAndWhenThePhotoWasTaken(_ stores: Stores.Combination) async throws {
+        let (metadata, _) = try await stores()
+        func completed(_ format: String, taken: String?) async throws -> String {
+            let record = Stores.record()
+            try await metadata.insert(record)
+            let facts = ImageFacts(
+                format: format, width: 8, height: 8, frames: 1, delays: nil, hasAlpha: false, colorSpace: "srgb", bitDepth: 8, iccProfile: nil,
+                orientation: 1, camera: nil, takenAt: taken, exposure: nil, hasGPS: false, gps: nil)
+            #expect(try await metadata.markProcessing(id: record.id, generation: 1, attempts: 1))
+            #expect(
+                try await metadata.complete(
+                    id: record.id, generation: 1, attempt: 1, with: CompletedImage(width: 8, height: 8, format: format, variants: [], facts: facts)))
+            return record.id
+        }
+        let may = try await completed("jpeg", taken: "2024-05-06T07:08:09+02:00")
+        let newYear = try await completed("png", taken: "2023-01-01T00:00:00")
+        let undated = try await completed("jpeg", taken: nil)
+        func ids(_ filter: FactsFilter) async throws -> Set<String> {
+            Set(try await metadata.list(status: nil, limit: 50, after: nil, matching: filter).map(\.id))
+        }
+        #expect(try await ids(FactsFilter(format: "jpeg")) == [may, undated])
+        #expect(try await ids(FactsFilter(takenFrom: "2024-01-01")) == [may], "an undated image is outside every range")
+        #expect(try await ids(FactsFilter(takenBefore: "2024-01-01")) == [newYear])
+        #expect(
+            try await ids(FactsFilter(takenFrom: "2023-01-01T00:00:00", takenBefore: "2024-05-06T07:08:09")) == [newYear],
+            "from is inclusive, before exclusive, in the camera's local time")
+        #expect(try await ids(FactsFilter(format: "png", takenFrom: "2024-01-01")).isEmpty)
+        #expect(try await metadata.list(status: .completed, limit: 1, after: nil, matching: FactsFilter(format: "png")).map(\.id) == [newYear])
+        #expect(try await ids(FactsFilter()) == [may, newYear, undated])
+    }
+
+    @Test(arguments: Stores.all)
     func restartStartsANewGenerationWithItsJob(_ stores: Stores.Combination) async throws {
         let (metadata, queue) = try await stores()
         let record = Stores.record()

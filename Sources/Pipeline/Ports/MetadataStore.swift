@@ -43,8 +43,9 @@ public protocol MetadataStore: Sendable {
 
     func record(id: String) async throws -> ImageRecord?
 
-    /// Newest first. `after` is the id of the last record of the previous page.
-    func list(status: ImageStatus?, limit: Int, after: String?) async throws -> [ImageRecord]
+    /// Newest first. `after` is the id of the last record of the previous page; only records
+    /// whose facts match `matching` (all when it is empty).
+    func list(status: ImageStatus?, limit: Int, after: String?, matching: FactsFilter) async throws -> [ImageRecord]
 
     /// PENDING or PROCESSING → PROCESSING for `generation`, recording the attempt. False when the
     /// record is gone, final, or on another generation.
@@ -99,4 +100,54 @@ public enum IdempotencyClaim: Sendable, Equatable {
 
 extension MetadataStore {
     public var statusFeed: (any StatusFeed)? { nil }
+}
+
+extension MetadataStore {
+    /// Newest first, whatever the facts.
+    public func list(status: ImageStatus?, limit: Int, after: String?) async throws -> [ImageRecord] {
+        try await list(status: status, limit: limit, after: after, matching: FactsFilter())
+    }
+}
+
+/// A listing's filter on what images are: the original's format, and when it was taken.
+///
+/// Taken-at is compared as the camera's local time, `YYYY-MM-DDTHH:MM:SS`, the first 19
+/// characters of `ImageFacts.takenAt` (EXIF times are local; an offset is there only sometimes).
+/// `takenFrom` is inclusive and `takenBefore` exclusive; either may be a date or a date and time.
+public struct FactsFilter: Sendable, Equatable {
+    public var format: String?
+    public var takenFrom: String?
+    public var takenBefore: String?
+
+    public init(format: String? = nil, takenFrom: String? = nil, takenBefore: String? = nil) {
+        (self.format, self.takenFrom, self.takenBefore) = (format, takenFrom, takenBefore)
+    }
+
+    public var isEmpty: Bool { format == nil && takenFrom == nil && takenBefore == nil }
+
+    /// What a store keeps to filter on: the local time, or nil.
+    public static func takenKey(_ facts: ImageFacts?) -> String? {
+        guard let taken = facts?.takenAt, taken.count >= 19 else { return nil }
+        return String(taken.prefix(19))
+    }
+
+    /// A bound as a person writes it (`2024-05-06` or `2024-05-06T07:08:09`), or nil when it is
+    /// neither.
+    public static func bound(_ text: String) -> String? {
+        guard text.range(of: #"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$"#, options: .regularExpression) != nil else {
+            return nil
+        }
+        return text
+    }
+
+    /// Whether a record matches, for stores that filter in memory and for tests.
+    public func matches(_ record: ImageRecord) -> Bool {
+        if let format, record.format != format { return false }
+        if takenFrom != nil || takenBefore != nil {
+            guard let taken = Self.takenKey(record.facts) else { return false }
+            if let takenFrom, taken < takenFrom { return false }
+            if let takenBefore, taken >= takenBefore { return false }
+        }
+        return true
+    }
 }
