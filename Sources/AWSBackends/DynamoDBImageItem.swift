@@ -23,29 +23,9 @@ enum DynamoDBImageItem {
         if let error = record.error { item["error"] = DynamoValue.s(error) }
         if let location = locate(record.originalKey) { item["originalLocation"] = DynamoValue.s(location) }
         item["regions"] = regions(record.regions)
-        if let placeholder = record.placeholder { item["placeholder"] = self.placeholder(placeholder) }
+        if let placeholder = record.placeholder, let attribute = DynamoValue.attribute(placeholder) { item["placeholder"] = attribute }
         if let facts = record.facts, let attribute = DynamoValue.attribute(facts) { item["facts"] = attribute }
         return item
-    }
-
-    /// The placeholder as a map of strings: `blurhash`, `thumbhash`, `averageColor`,
-    /// `dominantColor` and, when made, `preview`.
-    static func placeholder(_ placeholder: Placeholder) -> [String: Any] {
-        var map: [String: Any] = [
-            "blurhash": DynamoValue.s(placeholder.blurhash), "thumbhash": DynamoValue.s(placeholder.thumbhash),
-            "averageColor": DynamoValue.s(placeholder.averageColor), "dominantColor": DynamoValue.s(placeholder.dominantColor),
-        ]
-        if let preview = placeholder.preview { map["preview"] = DynamoValue.s(preview) }
-        return ["M": map]
-    }
-
-    static func decodePlaceholder(_ item: [String: Any]) -> Placeholder? {
-        guard let map = (item["placeholder"] as? [String: Any])?["M"] as? [String: Any], let blurhash = DynamoValue.string(map, "blurhash"),
-            let thumbhash = DynamoValue.string(map, "thumbhash"), let average = DynamoValue.string(map, "averageColor"),
-            let dominant = DynamoValue.string(map, "dominantColor")
-        else { return nil }
-        return Placeholder(
-            blurhash: blurhash, thumbhash: thumbhash, averageColor: average, dominantColor: dominant, preview: DynamoValue.string(map, "preview"))
     }
 
     /// The regions as a map a console or a query can read: `boxes` (a list of maps with x, y,
@@ -116,7 +96,7 @@ enum DynamoDBImageItem {
                 contentType: DynamoValue.string(map, "contentType") ?? "")
         }
         record.regions = decodeRegions(item)
-        record.placeholder = decodePlaceholder(item)
+        record.placeholder = DynamoValue.decoded(Placeholder.self, item, "placeholder")
         record.facts = DynamoValue.decoded(ImageFacts.self, item, "facts")
         return record
     }

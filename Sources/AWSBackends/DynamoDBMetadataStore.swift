@@ -134,8 +134,8 @@ public struct DynamoDBMetadataStore: MetadataStore {
         var values: [String: Any] = [:]
         var set = "#st = :completed, width = :w, height = :h, #fmt = :f, variants = :v, regions = :rg, completedAt = :now, updatedAt = :now"
         var remove = ["#err"]
-        if let placeholder = result.placeholder {
-            values[":ph"] = DynamoDBImageItem.placeholder(placeholder)
+        if let placeholder = result.placeholder, let attribute = DynamoValue.attribute(placeholder) {
+            values[":ph"] = attribute
             set += ", #ph = :ph"
         } else {
             remove.append("#ph")

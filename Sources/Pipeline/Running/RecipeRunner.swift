@@ -148,14 +148,16 @@ public struct RecipeRunner: Sendable {
         // The smallest whole frame left covers a placeholder (the decode itself when nothing
         // smaller was kept; the plan keeps one whenever placeholders are on).
         let frame = stages.smallest(covering: Double(ThumbHash.maxSide) / Double(max(width, height))) ?? stages.max { $0.scale < $1.scale }?.image
-        let placeholder = try frame.flatMap { try self.placeholder(of: $0, regions: regions) }
+        let placeholder = frame.flatMap { try? self.placeholder(of: $0, regions: regions) }
         return RecipeResult(
             source: header, decodeShrink: shrink, decodeMilliseconds: decodeMilliseconds, variants: rendered.compactMap { $0 },
             regions: recipe.usesRegions ? regions : known, placeholder: placeholder)
     }
 
     /// The placeholder of a whole upright frame, with every region a variant of the recipe
-    /// hides hidden in it too; nil when the recipe turns placeholders off.
+    /// hides hidden in it too; nil when the recipe turns placeholders off. Callers drop a
+    /// failure: a placeholder is never worth failing an image's variants for, and a failed one
+    /// is absent, never made without the hiding.
     func placeholder(of frame: Image, regions: ImageRegions) throws -> Placeholder? {
         guard let options = recipe.placeholders else { return nil }
         let hidden = recipe.variants.flatMap { variant in variant.redactions.flatMap { $0.selecting(regions.regions) } }
@@ -190,7 +192,7 @@ extension RecipeRunner {
         }
         return RecipeResult(
             source: header, decodeShrink: 1, decodeMilliseconds: decodeMilliseconds, variants: rendered, regions: regions,
-            placeholder: try placeholder(of: animation.frames[0], regions: regions))
+            placeholder: try? placeholder(of: animation.frames[0], regions: regions))
     }
 }
 
