@@ -120,6 +120,7 @@ let package = Package(
             dependencies: [
                 "Pipeline", "Imaging", "BlockingWork", "URLDialects", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The composition root: configuration, backends built in two phases, workers and their

@@ -215,6 +215,8 @@ extension TransformSettings {
         t.workers = try reader.int("transform.workers") ?? t.workers
         t.maxQueue = try reader.int("transform.maxQueue") ?? t.maxQueue
         t.timeoutSeconds = try reader.int("transform.timeoutSeconds") ?? t.timeoutSeconds
+        // One rule for GPS: the info endpoints show a position only where records keep it.
+        t.keepGPS = try reader.bool("metadata.keepGps") ?? t.keepGPS
         return t
     }
 }

@@ -79,22 +79,45 @@ public struct TransformService: Sendable {
         if varies, let accept = accept?.lowercased() {
             spec.format = settings.autoFormats.first { accept.contains($0.contentType) }
         }
-        let (timeout, settled) = (settings.timeoutSeconds, spec)
-        // `withDeadline`, not a task group: a group returns only when every child has, so work
-        // stuck where cancellation does not reach would hold the request past its deadline.
+        let settled = spec
+        return try await withinDeadline {
+            try await self.answer(settled, request: request, varies: varies, ifNoneMatch: ifNoneMatch, finish: Self.picture)
+        }
+    }
+
+    /// Runs a request's whole work within `transform.timeoutSeconds`, counting timeouts and
+    /// refusals. `withDeadline`, not a task group: a group returns only when every child has,
+    /// so work stuck where cancellation does not reach would hold the request past its deadline.
+    func withinDeadline(_ work: @escaping @Sendable () async throws -> Outcome) async throws -> Outcome {
+        let timeout = settings.timeoutSeconds
         do {
-            return try await BlockingWork.withDeadline(.seconds(timeout), orThrow: TransformError.timeout(timeout)) {
-                try await self.answer(settled, request: request, varies: varies, ifNoneMatch: ifNoneMatch)
-            }
+            return try await BlockingWork.withDeadline(.seconds(timeout), orThrow: TransformError.timeout(timeout), work)
         } catch let error as TransformError where error.kind == .timeout || error.kind == .busy {
             metrics.record(error.kind == .busy ? .rejected : .timeout)
             throw error
         }
     }
 
-    private func answer(_ spec: TransformSpec, request: TransformRequest, varies: Bool, ifNoneMatch: String?) async throws -> Outcome {
+    /// Makes the answer from a finished render of `source` (its bytes as loaded).
+    typealias Finish = @Sendable (_ rendered: RecipeResult, _ source: [UInt8]) throws -> TransformResult
+
+    /// An ordinary answer: the picture the render made.
+    static let picture: Finish = { rendered, _ in
+        guard let variant = rendered.variants.first else { throw TransformError.upstream("The render made nothing.") }
+        return TransformResult(
+            bytes: variant.image.bytes, contentType: variant.image.format.contentType, width: variant.image.width, height: variant.image.height,
+            created: Date())
+    }
+
+    /// Resolves the source, then answers from the cache, a render in flight, or a new render
+    /// behind the gate. `answerKind` is part of the cache key: a description of a source is
+    /// never answered with its picture.
+    func answer(
+        _ spec: TransformSpec, request: TransformRequest, varies: Bool, ifNoneMatch: String?, answerKind: String = "", finish: @escaping Finish
+    ) async throws -> Outcome {
         let source = try await resolver.resolve(request.source)
         var extra = "cb:\(request.cacheBuster ?? "")"
+        if !answerKind.isEmpty { extra += "|answer:\(answerKind)" }
         if let named = spec.variantOf, let recipe = catalog.recipe(named: named.recipe) {
             // A recipe's variant is keyed by its definition, so editing the recipe file misses.
             extra += "|\(String(describing: recipe.variants.first { $0.name == named.variant }))|\(String(describing: recipe.animation))"
@@ -115,7 +138,8 @@ public struct TransformService: Sendable {
         let (renderer, gate, cache, metrics, logger) = (self.renderer, self.gate, self.cache, self.metrics, self.logger)
         let work: @Sendable () async throws -> TransformResult = {
             try await gate.admitting {
-                try await Self.render(key: key, spec: spec, source: source, renderer: renderer, cache: cache, metrics: metrics, logger: logger)
+                try await Self.render(
+                    key: key, spec: spec, source: source, renderer: renderer, cache: cache, metrics: metrics, logger: logger, finish: finish)
             }
         }
         let (result, joined) = try await coalescer.value(for: key, onJoin: { metrics.record(.coalesced) }, work: work)
@@ -124,7 +148,7 @@ public struct TransformService: Sendable {
 
     private static func render(
         key: String, spec: TransformSpec, source: ResolvedSource, renderer: any Renderer, cache: TransformCache?, metrics: TransformMetrics,
-        logger: Logger
+        logger: Logger, finish: Finish
     ) async throws -> TransformResult {
         let bytes = try await source.load()
         metrics.record(.render)
@@ -139,10 +163,7 @@ public struct TransformService: Sendable {
         } catch is BlockingPoolBusy {
             throw TransformError.busy
         }
-        guard let variant = rendered.variants.first else { throw TransformError.upstream("The render made nothing.") }
-        let result = TransformResult(
-            bytes: variant.image.bytes, contentType: variant.image.format.contentType, width: variant.image.width, height: variant.image.height,
-            created: Date())
+        let result = try finish(rendered, bytes)
         if let cache {
             do {
                 try await cache.put(key, result)

@@ -45,6 +45,9 @@ public struct TransformSettings: Sendable {
     public var maxQueue = 8 * max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// A request's whole time (source fetch and render); past it, 503.
     public var timeoutSeconds = 10
+    /// Show a source's GPS position in `/info` answers (`metadata.keepGps`, the same key that
+    /// keeps it in records); off, the answer says only that the file carries one.
+    public var keepGPS = false
 
     public init() {}
 

@@ -123,9 +123,23 @@ struct TransformController: Sendable {
             let parsed: TransformRequest
             var watermark: SourceReference?
             switch dialect {
+            case .imgproxy where path.hasPrefix("/info/"):
+                let info = try service.imgproxy.parseInfo(String(path.dropFirst("/info".count)))
+                let described = TransformRequest(source: info.source, cacheBuster: info.cacheBuster)
+                let outcome = try await service.describe(described, as: .imgproxyInfo(info), ifNoneMatch: request.headers[.ifNoneMatch])
+                return response(outcome, parsed: described, head: request.method == .head)
             case .imgproxy: parsed = try service.imgproxy.parse(path)
             case .thumbor:
                 let thumbor = try service.thumbor.parse(path)
+                if let geometry = thumbor.meta {
+                    let callback = request.uri.queryParameters["callback"].map(String.init)
+                    if let callback, !ThumborMeta.validCallback(callback) {
+                        throw DialectError.badOption("the callback must be a JavaScript name of at most 64 letters, digits, '_', '$' or '.'")
+                    }
+                    let outcome = try await service.describe(
+                        thumbor.request, as: .thumborMeta(geometry, callback: callback), ifNoneMatch: request.headers[.ifNoneMatch])
+                    return response(outcome, parsed: thumbor.request, head: request.method == .head)
+                }
                 parsed = thumbor.request
                 watermark = thumbor.watermarkSource
             case .recipe:

@@ -86,7 +86,7 @@ import Testing
         "/unsafe/filters:format(bmp)/a.jpg",
         "/unsafe/filters:quality(x)/a.jpg",
         "/unsafe/filters:grayscale(/a.jpg",
-        "/unsafe/meta/300x200/a.jpg",
+        "/unsafe/meta/meta/300x200/a.jpg",
         "/unsafe/trim/300x200/a.jpg",
     ])
     func malformedFiltersAreRefused(path: String) {

@@ -18,7 +18,7 @@ extension TransformSpec {
         // One probe: its header picks the variant, and the runner decodes from it.
         let started = ContinuousClock.now
         let source = try ImageSource.open(bytes, limits: limits)
-        let recipe = Recipe(name: "transform", variants: [variant(source: source.header)])
+        let recipe = Recipe(name: "transform", variants: [variant(source: source.header)], placeholders: placeholders)
         return try RecipeRunner(recipe: recipe, limits: limits).run(source, started: started, regions: regions, detector: detector)
     }
 }

@@ -102,6 +102,9 @@ public struct TransformSpec: Sendable, Codable, Equatable {
     public var stripMetadata = true
     /// Fills transparent areas when the output has no alpha, and an `extend` border.
     public var background: RGBColor?
+    /// Make the source's placeholder from the render's decode (the info endpoints ask for it);
+    /// nil, the default, makes none, so an ordinary render does no work it throws away.
+    public var placeholders: PlaceholderOptions?
 
     public init() {}
 
@@ -118,6 +121,7 @@ public struct TransformSpec: Sendable, Codable, Equatable {
             }
         }
         if let resize { try resize.request.validate() }
+        try placeholders?.validate()
         if extend != nil, resize?.width == nil || resize?.height == nil {
             throw ImagingError.invalidArgument("extend needs a resize with both a width and a height")
         }

@@ -44,6 +44,22 @@ public struct ImgproxyDialect: Sendable {
 
     /// `path` is what follows the mount point, starting with `/` (still percent-encoded).
     public func parse(_ path: String, now: Date = Date()) throws -> TransformRequest {
+        let url = try split(path)
+        var state = ImgproxyState()
+        if let defaults = settings.presets["default"] { try apply(defaults, to: &state, depth: 0) }
+        try apply(url.options, to: &state, depth: 0)
+        if let extensionText = url.extension, !extensionText.isEmpty { state.spec.format = try Self.format(extensionText) }
+        if let expires = state.delivery.expires, Double(expires) < now.timeIntervalSince1970 {
+            throw DialectError.expired("the URL expired at \(expires)")
+        }
+        var request = TransformRequest(source: try SourceReference.parse(url.source), spec: try state.finish(), delivery: state.delivery)
+        request.cacheBuster = state.cacheBuster
+        return request
+    }
+
+    /// An imgproxy URL taken apart: the signature checked, the leading `name:args` segments, the
+    /// source as text, and the `@ext`/`.ext` after it. `/info` URLs are read the same way.
+    func split(_ path: String) throws -> (options: [String], source: String, extension: String?) {
         let trimmed = path.drop { $0 == "/" }
         guard let slash = trimmed.firstIndex(of: "/") else { throw DialectError.badOption("the URL has no options or source") }
         let signature = String(trimmed[..<slash])
@@ -59,9 +75,6 @@ public struct ImgproxyDialect: Sendable {
             options.append(String(segment))
             rest = rest[rest.index(after: slash)...].drop { $0 == "/" }
         }
-        var state = ImgproxyState()
-        if let defaults = settings.presets["default"] { try apply(defaults, to: &state, depth: 0) }
-        try apply(options, to: &state, depth: 0)
         guard !rest.isEmpty, rest.contains(":") == false || rest.hasPrefix("plain/") else {
             throw DialectError.badSource("the URL names no source")
         }
@@ -87,13 +100,7 @@ public struct ImgproxyDialect: Sendable {
             }
             sourceText = text
         }
-        if let extensionText, !extensionText.isEmpty { state.spec.format = try Self.format(extensionText) }
-        if let expires = state.delivery.expires, Double(expires) < now.timeIntervalSince1970 {
-            throw DialectError.expired("the URL expired at \(expires)")
-        }
-        var request = TransformRequest(source: try SourceReference.parse(sourceText), spec: try state.finish(), delivery: state.delivery)
-        request.cacheBuster = state.cacheBuster
-        return request
+        return (options, sourceText, extensionText)
     }
 
     /// `insecure` marks an unsigned URL. With no keys configured, imgproxy accepts any

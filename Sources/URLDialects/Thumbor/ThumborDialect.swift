@@ -49,6 +49,8 @@ public struct ThumborRequest: Sendable, Equatable {
     /// The `watermark()` filter's image; `request.spec.watermark.path` is empty until the server
     /// resolves this within the root.
     public var watermarkSource: SourceReference?
+    /// Set for `/meta/…` URLs: the geometry as the URL wrote it, which the answer describes.
+    public var meta: ThumborGeometry?
 }
 
 /// The signed part of a thumbor URL, read part by part.
@@ -66,13 +68,16 @@ struct ThumborPath {
     }
 
     mutating func parse() throws -> ThumborRequest {
-        if let unsupported = take({ ["debug", "meta"].contains($0) || $0 == "trim" || $0.hasPrefix("trim:") }) {
+        let meta = take { $0 == "meta" } != nil
+        var geometry = ThumborGeometry()
+        if let unsupported = take({ $0 == "debug" || $0 == "meta" || $0 == "trim" || $0.hasPrefix("trim:") }) {
             throw DialectError.badOption("'\(unsupported)' is not supported")
         }
         var spec = TransformSpec()
         var delivery = Delivery()
         var ignored: [String] = []
         if let crop = take({ Self.cropRegion($0) != nil }), let (l, t, r, b) = Self.cropRegion(crop) {
+            geometry.crop = (l, t, r, b)
             if r > l && b > t { spec.crop = .region(left: l, top: t, width: r - l, height: b - t) }
         }
         let fitIn = take { $0 == "fit-in" || $0 == "adaptive-fit-in" || $0 == "full-fit-in" || $0 == "adaptive-full-fit-in" }
@@ -93,6 +98,13 @@ struct ThumborPath {
             }
         }
         guard !rest.isEmpty, let image = String(rest).removingPercentEncoding else { throw DialectError.badSource("the URL names no image") }
+        if let fitIn {
+            geometry.fitIn = true
+            geometry.full = fitIn.contains("full-")
+            geometry.adaptive = fitIn.hasPrefix("adaptive-")
+        }
+        (geometry.horizontal, geometry.vertical, geometry.url) = (horizontal, vertical, image)
+        if let size { (geometry.flipHorizontal, geometry.width, geometry.flipVertical, geometry.height) = size }
 
         if let size {
             spec.flipHorizontal = size.flipH
@@ -120,7 +132,7 @@ struct ThumborPath {
             throw DialectError.badOption(error.message)
         }
         let request = TransformRequest(source: try SourceReference.parse(image), spec: spec, delivery: delivery, ignored: ignored)
-        return ThumborRequest(request: request, watermarkSource: watermarkSource)
+        return ThumborRequest(request: request, watermarkSource: watermarkSource, meta: meta ? geometry : nil)
     }
 
     /// `AxB:CxD`: left, top, right, bottom.
