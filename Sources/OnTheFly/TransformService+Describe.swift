@@ -65,14 +65,21 @@ extension TransformService {
 /// source (EXIF the file does not carry) is left out.
 struct ImgproxyInfoAnswer: Encodable {
     struct Colour: Encodable {
-        var R: Int
-        var G: Int
-        var B: Int
-        var A: Int?
+        var red: Int
+        var green: Int
+        var blue: Int
+        var alpha: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case red = "R"
+            case green = "G"
+            case blue = "B"
+            case alpha = "A"
+        }
 
         init?(hex: String, alpha: Int?) {
             guard let colour = RGBColor(hex: hex) else { return nil }
-            (R, G, B, A) = (Int(colour.red), Int(colour.green), Int(colour.blue), alpha)
+            (red, green, blue, self.alpha) = (Int(colour.red), Int(colour.green), Int(colour.blue), alpha)
         }
     }
 

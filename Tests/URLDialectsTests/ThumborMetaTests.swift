@@ -20,7 +20,10 @@ import Testing
     @Test(arguments: [
         ("300x200/a.jpg", [Op.crop(left: 0, top: 85, right: 2040, bottom: 1445), .resize(width: 300, height: 200)], 300, 200),
         ("fit-in/512x512/a.jpg", [.resize(width: 512, height: 384)], 512, 384),
-        ("0x0:1020x1530/-200x0/a.jpg", [.crop(left: 0, top: 0, right: 1020, bottom: 1530), .resize(width: 200, height: 300), .flipHorizontally], 200, 300),
+        (
+            "0x0:1020x1530/-200x0/a.jpg", [.crop(left: 0, top: 0, right: 1020, bottom: 1530), .resize(width: 200, height: 300), .flipHorizontally],
+            200, 300
+        ),
         ("full-fit-in/300x300/a.jpg", [.resize(width: 400, height: 300)], 400, 300),
         ("adaptive-fit-in/300x400/a.jpg", [.resize(width: 400, height: 300)], 400, 300),
         ("3000x200/a.jpg", [.crop(left: 0, top: 697, right: 2040, bottom: 833), .resize(width: 3000, height: 200)], 3000, 200),

@@ -39,8 +39,11 @@ public struct ImgproxyInfoRequest: Sendable, Equatable {
 
     /// Every field that changes the answer, for the cache key.
     public var cacheMaterial: String {
-        let flags = [size, format, dimensions, exif, exifCanonicalNames, pagesNumber, alpha, colorspace, sampleFormat, average, dominantColors, thumbHash]
-        return "info:" + flags.map { $0 ? "1" : "0" }.joined() + "|bh:\(blurhash.map { "\($0.x)x\($0.y)" } ?? "")|chs:\(hashsums.joined(separator: ","))"
+        let flags = [
+            size, format, dimensions, exif, exifCanonicalNames, pagesNumber, alpha, colorspace, sampleFormat, average, dominantColors, thumbHash,
+        ]
+        return "info:" + flags.map { $0 ? "1" : "0" }.joined()
+            + "|bh:\(blurhash.map { "\($0.x)x\($0.y)" } ?? "")|chs:\(hashsums.joined(separator: ","))"
             + "|cb:\(cacheBuster ?? "")"
     }
 
