@@ -149,6 +149,19 @@ struct SchemaChecker {
             _ = try await call(i, "/imgproxy/\(imgproxy.sign("/zoom:2/plain/a.jpg"))/zoom:2/plain/a.jpg", .get)
             _ = try await call(i, "/imgproxy/\(imgproxy.sign("/w:10/plain/nope.jpg"))/w:10/plain/nope.jpg", .get)
             _ = try await call(i, "/imgproxy/\(imgproxy.sign("/w:10/plain/s3://b/a.jpg"))/w:10/plain/s3://b/a.jpg", .get)
+            let info = "/imgproxy/info/{signature}/{options}"
+            let asked = "/avg:1/bh:4:3/th:1/pn:1/cs:1/chs:sha256/plain/a.jpg"
+            let described = try await call(info, "/imgproxy/info/\(imgproxy.sign(asked))\(asked)", .get)
+            #expect(described.status == .ok)
+            _ = try await call(info, "/imgproxy/info/\(imgproxy.sign(asked))\(asked)", .get, headers: [.ifNoneMatch: described.headers[.eTag] ?? ""])
+            _ = try await call(info, "/imgproxy/info/AAAA\(asked)", .get)
+            _ = try await call(info, "/imgproxy/info/\(imgproxy.sign("/bh:10:3/plain/a.jpg"))/bh:10:3/plain/a.jpg", .get)
+            let m = "/thumbor/{signature}/meta/{path}"
+            let meta = try await call(m, "/thumbor/\(thumbor.sign("meta/30x20/a.jpg"))/meta/30x20/a.jpg", .get)
+            #expect(meta.status == .ok)
+            _ = try await call(m, "/thumbor/\(thumbor.sign("meta/30x20/a.jpg"))/meta/30x20/a.jpg", .get, headers: [.ifNoneMatch: meta.headers[.eTag] ?? ""])
+            _ = try await call(m, "/thumbor/\(thumbor.sign("meta/30x20/a.jpg"))/meta/30x20/a.jpg?callback=show", .get)
+            _ = try await call(m, "/thumbor/\(thumbor.sign("meta/30x20/b.jpg"))/meta/30x20/b.jpg", .get)
             let t = "/thumbor/{signature}/{path}"
             _ = try await call(t, "/thumbor/\(thumbor.sign("fit-in/50x50/a.jpg"))/fit-in/50x50/a.jpg", .get)
             _ = try await call(t, "/thumbor/\(thumbor.sign("fit-in/50x50/a.jpg"))/fit-in/50x50/a.jpg", .head)
