@@ -65,6 +65,7 @@ enum DynamoDBImageItem {
                     "contentType": DynamoValue.s(variant.contentType),
                 ]
                 if let location = locate(variant.key) { map["location"] = DynamoValue.s(location) }
+                if let quality = variant.quality, let attribute = DynamoValue.attribute(quality) { map["quality"] = attribute }
                 return ["M": map]
             }
         ]
@@ -93,7 +94,7 @@ enum DynamoDBImageItem {
                 name: DynamoValue.string(map, "name") ?? "", key: DynamoValue.string(map, "key") ?? "", width: DynamoValue.int(map, "width") ?? 0,
                 height: DynamoValue.int(map, "height") ?? 0, bytes: DynamoValue.int(map, "bytes") ?? 0,
                 format: DynamoValue.string(map, "format") ?? "",
-                contentType: DynamoValue.string(map, "contentType") ?? "")
+                contentType: DynamoValue.string(map, "contentType") ?? "", quality: DynamoValue.decoded(QualityChoice.self, map, "quality"))
         }
         record.regions = decodeRegions(item)
         record.placeholder = DynamoValue.decoded(Placeholder.self, item, "placeholder")

@@ -29,13 +29,15 @@ public struct VariantLink: Codable, Sendable, Equatable {
     public var bytes: Int
     public var format: String
     public var contentType: String
+    /// The quality `quality: auto` or `maxBytes` chose, and the SSIM it reached.
+    public var quality: QualityChoice?
 
     /// Variant URLs, as `BlobLinks` makes them.
     public static func list(_ records: [VariantRecord], id: String, links: BlobLinks) -> [VariantLink] {
         records.map {
             VariantLink(
                 name: $0.name, url: links.url(path: "/api/images/\(id)/variants/\($0.name)", key: $0.key), width: $0.width, height: $0.height,
-                bytes: $0.bytes, format: $0.format, contentType: $0.contentType)
+                bytes: $0.bytes, format: $0.format, contentType: $0.contentType, quality: $0.quality)
         }
     }
 }

@@ -50,6 +50,7 @@ enum RenderWire {
         var height: Int
         var length: Int
         var milliseconds: Double
+        var qualityChoice: QualityChoice?
     }
 
     /// The largest header a peer may send; anything bigger means the stream is out of step.
@@ -62,7 +63,7 @@ enum RenderWire {
             payload += variant.image.bytes
             return VariantHeader(
                 name: variant.name, format: variant.image.format, width: variant.image.width, height: variant.image.height,
-                length: variant.image.bytes.count, milliseconds: variant.milliseconds)
+                length: variant.image.bytes.count, milliseconds: variant.milliseconds, qualityChoice: variant.image.qualityChoice)
         }
         let source = result.source
         let header = ResultHeader(
@@ -81,7 +82,9 @@ enum RenderWire {
             offset += variant.length
             variants.append(
                 RenderedVariant(
-                    name: variant.name, image: EncodedImage(bytes: bytes, format: variant.format, width: variant.width, height: variant.height),
+                    name: variant.name,
+                    image: EncodedImage(
+                        bytes: bytes, format: variant.format, width: variant.width, height: variant.height, qualityChoice: variant.qualityChoice),
                     milliseconds: variant.milliseconds))
         }
         let source = ImageHeader(

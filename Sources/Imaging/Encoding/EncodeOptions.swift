@@ -56,6 +56,11 @@ public struct EncodeOptions: Sendable, Equatable {
     public var background: RGBColor
     /// Remove EXIF (GPS included), XMP, IPTC and ICC metadata. On by default.
     public var stripMetadata: Bool
+    /// `quality: auto`: search the quality for this SSIM target instead of using `quality`.
+    public var qualityTarget: QualityTarget?
+    /// The largest output in bytes: the highest quality that fits is searched (with
+    /// `qualityTarget`, at most the quality that search chose).
+    public var maxBytes: Int?
 
     public init(
         format: OutputFormat, quality: Int? = nil, progressive: Bool = false, compression: Int = 6, lossless: Bool = false,
@@ -71,6 +76,8 @@ public struct EncodeOptions: Sendable, Equatable {
         self.stripMetadata = stripMetadata
     }
 
+    public static let maxBytesRange = 100...100_000_000
+
     public func validate() throws {
         if let bad = invalidSetting { throw ImagingError.invalidArgument("\(bad.field) \(bad.reason)") }
     }
@@ -81,6 +88,17 @@ public struct EncodeOptions: Sendable, Equatable {
         if let quality, !(1...100).contains(quality) { return ("quality", "must be between 1 and 100, not \(quality)") }
         if !(0...9).contains(compression) { return ("compression", "must be between 0 and 9, not \(compression)") }
         if !(0...9).contains(speed) { return ("speed", "must be between 0 and 9, not \(speed)") }
+        let searchable = format == .jpeg || format == .avif || (format == .webp && !lossless)
+        if let qualityTarget {
+            guard searchable else { return ("quality", "auto needs a lossy format (jpeg, avif, or webp without lossless), not \(format.rawValue)") }
+            if let bad = qualityTarget.invalidSetting { return bad }
+        }
+        if let maxBytes {
+            guard searchable else { return ("maxBytes", "needs a lossy format (jpeg, avif, or webp without lossless), not \(format.rawValue)") }
+            guard Self.maxBytesRange.contains(maxBytes) else {
+                return ("maxBytes", "must be between \(Self.maxBytesRange.lowerBound) and \(Self.maxBytesRange.upperBound) bytes, not \(maxBytes)")
+            }
+        }
         return nil
     }
 }
@@ -91,8 +109,11 @@ public struct EncodedImage: Sendable {
     public var format: OutputFormat
     public var width: Int
     public var height: Int
+    /// What the quality search chose, when the options asked for one.
+    public var qualityChoice: QualityChoice?
 
-    public init(bytes: [UInt8], format: OutputFormat, width: Int, height: Int) {
+    public init(bytes: [UInt8], format: OutputFormat, width: Int, height: Int, qualityChoice: QualityChoice? = nil) {
+        self.qualityChoice = qualityChoice
         self.bytes = bytes
         self.format = format
         self.width = width

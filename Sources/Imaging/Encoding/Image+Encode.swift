@@ -5,6 +5,11 @@ extension Image {
     /// Encodes the image, flattening alpha first when the format cannot carry it.
     public func encoded(_ options: EncodeOptions) throws -> EncodedImage {
         try options.validate()
+        if options.qualityTarget != nil || options.maxBytes != nil {
+            var (image, choice) = try encodedSearchingQuality(options)
+            image.qualityChoice = choice
+            return image
+        }
         var image = options.format.supportsAlpha ? self : try flattened(onto: options.background)
         if options.stripMetadata {
             // Savers are also asked to strip, but libvips 8.14's WebP saver writes EXIF and XMP

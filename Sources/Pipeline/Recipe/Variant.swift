@@ -15,7 +15,10 @@ public struct Variant: Sendable, Equatable {
 }
 
 extension Variant {
-    static let fields = ["operations", "format", "quality", "progressive", "compression", "lossless", "speed", "background", "strip"]
+    static let fields = [
+        "operations", "format", "quality", "target", "qualityRange", "maxBytes", "progressive", "compression", "lossless", "speed", "background",
+        "strip",
+    ]
 
     /// Decodes a variant's body; the name comes from its key in the recipe.
     init(name: String, from decoder: Decoder) throws {
@@ -24,7 +27,21 @@ extension Variant {
             throw DecodingError.keyNotFound(AnyKey("format"), .init(codingPath: decoder.codingPath, debugDescription: "missing"))
         }
         var output = EncodeOptions(format: format)
-        output.quality = try c.optional(Int.self, "quality")
+        if let text = try? c.optional(String.self, "quality"), text == "auto" {
+            var target = QualityTarget.default
+            target.ssim = try c.optional(Double.self, "target") ?? target.ssim
+            if let range = try c.optional([Int].self, "qualityRange") {
+                guard range.count == 2 else { throw c.invalid("qualityRange", "is two qualities, [lowest, highest], not \(range)") }
+                (target.minQuality, target.maxQuality) = (range[0], range[1])
+            }
+            output.qualityTarget = target
+        } else {
+            output.quality = try c.optional(Int.self, "quality")
+            for key in ["target", "qualityRange"] where c.contains(AnyKey(key)) {
+                throw c.invalid(key, "only goes with quality: auto")
+            }
+        }
+        output.maxBytes = try c.optional(Int.self, "maxBytes")
         output.progressive = try c.optional(Bool.self, "progressive") ?? false
         output.compression = try c.optional(Int.self, "compression") ?? output.compression
         output.lossless = try c.optional(Bool.self, "lossless") ?? false

@@ -11,8 +11,14 @@ public struct VariantRecord: Sendable, Codable, Equatable {
     public var bytes: Int
     public var format: String
     public var contentType: String
+    /// The quality `quality: auto` or `maxBytes` chose, and the SSIM it reached; nil for a
+    /// variant encoded at a fixed quality.
+    public var quality: QualityChoice?
 
-    public init(name: String, key: String, width: Int, height: Int, bytes: Int, format: String, contentType: String) {
+    public init(
+        name: String, key: String, width: Int, height: Int, bytes: Int, format: String, contentType: String, quality: QualityChoice? = nil
+    ) {
+        self.quality = quality
         self.name = name
         self.key = key
         self.width = width

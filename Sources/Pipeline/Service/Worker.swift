@@ -193,7 +193,7 @@ public struct Worker: Sendable {
                 name: variant.name,
                 key: BlobKeys.variant(id: record.id, generation: generation, name: variant.name, fileExtension: image.format.fileExtension),
                 width: image.width, height: image.height, bytes: image.bytes.count, format: image.format.rawValue,
-                contentType: image.format.contentType)
+                contentType: image.format.contentType, quality: image.qualityChoice)
         }
         // Rendering takes a while: if the image was deleted or reprocessed meanwhile, or another
         // worker took the job over (this lease expired), write nothing.

@@ -105,6 +105,10 @@ public struct TransformSpec: Sendable, Codable, Equatable {
     /// Make the source's placeholder from the render's decode (the info endpoints ask for it);
     /// nil, the default, makes none, so an ordinary render does no work it throws away.
     public var placeholders: PlaceholderOptions?
+    /// The largest answer in bytes (imgproxy's `max_bytes`, thumbor's `max_bytes()`): the highest
+    /// quality that fits is searched. Only lossy outputs have a quality; others ignore it, as
+    /// imgproxy does.
+    public var maxBytes: Int?
 
     public init() {}
 
@@ -122,6 +126,10 @@ public struct TransformSpec: Sendable, Codable, Equatable {
         }
         if let resize { try resize.request.validate() }
         try placeholders?.validate()
+        if let maxBytes, !EncodeOptions.maxBytesRange.contains(maxBytes) {
+            throw ImagingError.invalidArgument(
+                "max_bytes must be between \(EncodeOptions.maxBytesRange.lowerBound) and \(EncodeOptions.maxBytesRange.upperBound), not \(maxBytes)")
+        }
         if extend != nil, resize?.width == nil || resize?.height == nil {
             throw ImagingError.invalidArgument("extend needs a resize with both a width and a height")
         }
@@ -219,6 +227,7 @@ public struct TransformSpec: Sendable, Codable, Equatable {
         }
         var output = EncodeOptions(format: format ?? Self.defaultFormat(for: source.format))
         output.quality = quality ?? Self.defaultQuality(for: output.format)
+        if output.format == .jpeg || output.format == .webp || output.format == .avif { output.maxBytes = maxBytes }
         output.stripMetadata = stripMetadata
         if let background { output.background = background }
         return Variant(name: "transform", operations: operations, output: output)

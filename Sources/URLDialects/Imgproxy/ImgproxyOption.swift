@@ -13,6 +13,7 @@ enum ImgproxyOption: String, CaseIterable, Sendable {
     /// Darkroom's own: `blur_detections` with a mosaic instead of a blur.
     case pixelateDetections = "pixelate_detections"
     case blurAreas = "blur_areas"
+    case maxBytes = "max_bytes"
 
     var aliases: [String] {
         switch self {
@@ -44,6 +45,7 @@ enum ImgproxyOption: String, CaseIterable, Sendable {
         case .blurDetections: ["bd"]
         case .pixelateDetections: ["pxd"]
         case .blurAreas: ["ba"]
+        case .maxBytes: ["mb"]
         }
     }
 

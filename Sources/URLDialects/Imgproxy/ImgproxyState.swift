@@ -37,6 +37,9 @@ struct ImgproxyState {
         case .quality:
             let q = try args.int(0, in: 0...100) ?? 0
             spec.quality = q == 0 ? nil : q
+        case .maxBytes:
+            let limit = try args.int(0, in: 0...EncodeOptions.maxBytesRange.upperBound) ?? 0
+            spec.maxBytes = limit == 0 ? nil : limit
         case .format: spec.format = try ImgproxyDialect.format(try args.required(0))
         case .blur:
             let sigma = try args.double(0) ?? 0

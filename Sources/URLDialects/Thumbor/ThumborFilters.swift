@@ -61,6 +61,7 @@ enum ThumborFilters {
         switch filter.name {
         case "grayscale": spec.grayscale = true
         case "quality": spec.quality = Int(try number(0))
+        case "max_bytes": spec.maxBytes = Int(try number(0))
         case "format":
             guard let name = a.first, let format = OutputFormat(rawValue: name == "jpg" ? "jpeg" : name.lowercased()) else {
                 throw DialectError.badOption("format() takes webp, jpeg, png, gif or avif")
