@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// One line of `process --json` output: the outcome for one input.
 struct ProcessReport: Codable, Sendable {
@@ -9,6 +10,8 @@ struct ProcessReport: Codable, Sendable {
         var height: Int
         var bytes: Int
         var format: String
+        /// What `quality: auto` or `maxBytes` chose.
+        var quality: QualityChoice?
     }
 
     var input: String

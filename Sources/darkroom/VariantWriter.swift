@@ -30,7 +30,7 @@ struct VariantWriter: Sendable {
             variants.append(
                 .init(
                     name: variant.name, path: path, width: variant.image.width, height: variant.image.height,
-                    bytes: variant.image.bytes.count, format: variant.image.format.rawValue))
+                    bytes: variant.image.bytes.count, format: variant.image.format.rawValue, quality: variant.image.qualityChoice))
         }
         return ProcessReport(input: file.path, status: "completed", error: nil, variants: variants)
     }
