@@ -21,10 +21,20 @@ RUN strip --strip-debug /out/darkroom
 
 # Run: Debian 12 with libvips and fonts (for watermarks), as a user without privileges.
 FROM debian:bookworm-slim
+# Then what Darkroom never loads goes (docs/deployment.md, "The image"): Mesa's GL drivers and the
+# LLVM they JIT with (OpenCV links only glvnd's dispatcher, which loads a driver on first GL use,
+# and Darkroom makes no GL context), and the libvips modules for the loaders Darkroom blocks
+# (ImageMagick, Poppler, OpenSlide, JPEG XL) with their libraries. e2e/test_image.py then loads
+# and saves every accepted format in the image.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libvips42 libsqlite3-0 ca-certificates fonts-dejavu-core curl \
         libopencv-dnn406 libopencv-imgproc406 libopencv-core406 \
-    && rm -rf /var/lib/apt/lists/* \
+    && rm -f /usr/lib/x86_64-linux-gnu/vips-modules-8.14/vips-magick.so /usr/lib/x86_64-linux-gnu/vips-modules-8.14/vips-poppler.so \
+        /usr/lib/x86_64-linux-gnu/vips-modules-8.14/vips-openslide.so /usr/lib/x86_64-linux-gnu/vips-modules-8.14/vips-jxl.so \
+    && dpkg --purge --force-depends libgl1-mesa-dri libglx-mesa0 libllvm15 libz3-4 libdrm-amdgpu1 libdrm-nouveau2 libdrm-radeon1 \
+        libdrm-intel1 libmagickwand-6.q16-6 libmagickcore-6.q16-6 libpoppler-glib8 libpoppler126 poppler-data libopenslide0 libjxl0.7 \
+        libnss3 libdjvulibre21 libdjvulibre-text libwmflite-0.2-7 liblqr-1-0 \
+    && rm -rf /var/lib/apt/lists/* /usr/share/doc /usr/share/man /usr/share/info /usr/share/locale \
     && useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin darkroom \
     && mkdir -p /data \
     && chown darkroom:darkroom /data

@@ -69,6 +69,7 @@ bench: deps venv release
 	$(PY) bench/bench_faces.py --darkroom .build/release/darkroom --faces $(CORPUS)/faces --photos $(CORPUS)/bench
 	$(PY) bench/bench_placeholders.py --darkroom .build/release/darkroom --photos $(CORPUS)/bench
 	$(PY) bench/bench_quality.py --darkroom .build/release/darkroom --photos $(CORPUS)/bench
+	$(PY) bench/bench_memory.py --darkroom .build/release/darkroom --photos $(CORPUS)/bench --duration 300s --chart bench-memory.svg
 
 deps: apt
 

@@ -32,7 +32,9 @@ let package = Package(
     ],
     targets: [
         // A bounded, cancellable thread pool for blocking work, kept off the cooperative pool.
-        .target(name: "BlockingWork"),
+        // glibc's allocator controls (malloc.h), which Swift's Glibc module lacks.
+        .target(name: "CMemory"),
+        .target(name: "BlockingWork", dependencies: ["CMemory"]),
         // libvips itself, found through pkg-config.
         .systemLibrary(
             name: "CLibVips",
@@ -168,7 +170,7 @@ let package = Package(
             name: "darkroom",
             dependencies: [
                 // No backend module: every command builds its backends through Composition.
-                "Pipeline", "Imaging", "Composition", "Server", "RenderIsolation", "LoadGen", "LambdaRuntime", "FaceDetection",
+                "Pipeline", "Imaging", "BlockingWork", "Composition", "Server", "RenderIsolation", "LoadGen", "LambdaRuntime", "FaceDetection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

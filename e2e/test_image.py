@@ -137,6 +137,49 @@ def test_the_image_serves_processes_reports_health_and_stops_cleanly():
 FACES = ROOT.parent / "shared" / "corpus" / "faces" / "images" / "dlib" / "2008_001322.jpg"
 
 
+# Every input format Darkroom accepts, made here with the host's libvips CLI (Debian's
+# libvips-tools), and every output format: the pruned image must still read and write them all.
+INPUTS = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "gif": ".gif", "tiff": ".tif", "heif": ".heic", "avif": ".avif"}
+EVERY_OUTPUT = """recipes:
+  every:
+    placeholders: true
+    variants:
+      jpeg: {format: jpeg, operations: [{resize: {width: 64}}]}
+      png: {format: png, operations: [{resize: {width: 64}}]}
+      webp: {format: webp, operations: [{resize: {width: 64}}]}
+      avif: {format: avif, speed: 9, operations: [{resize: {width: 64}}]}
+      gif: {format: gif, operations: [{resize: {width: 64}}]}
+"""
+
+
+@needs_image
+@pytest.mark.skipif(shutil.which("vips") is None, reason="the vips CLI (libvips-tools) makes the inputs")
+def test_every_accepted_format_loads_and_every_output_saves_in_the_image(tmp_path):
+    folder = tmp_path / "formats"
+    folder.mkdir()
+    source = folder / "source.png"
+    Image.linear_gradient("L").resize((120, 80)).convert("RGB").save(source)
+    for name, ext in INPUTS.items():
+        target = folder / f"in-{name}{ext}"
+        options = {"heif": "[compression=hevc]", "avif": "[compression=av1,effort=0]"}.get(name, "")
+        subprocess.run(["vips", "copy", str(source), f"{target}{options}"], check=True, capture_output=True)
+    (folder / "recipes.yaml").write_text(EVERY_OUTPUT)
+    os.chmod(folder, 0o777)
+    done = podman("run", "--rm", "--network", "host", "-v", f"{folder}:/work:z", IMAGE, "process", "/work", "--recipe", "every",
+                  "--recipes", "/work/recipes.yaml", "--out", "/work/out", "--json", timeout=300, check=False)
+    reports = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    by_input = {Path(r["input"]).name: r for r in reports}
+    for name, ext in INPUTS.items():
+        report = by_input[f"in-{name}{ext}"]
+        assert report["status"] == "completed", report
+        assert sorted(v["format"] for v in report["variants"]) == ["avif", "gif", "jpeg", "png", "webp"], report
+        for variant in report["variants"]:
+            written = folder / "out" / Path(variant["path"]).relative_to("/work/out")
+            header = subprocess.run(["vipsheader", "-f", "width", str(written)], capture_output=True, text=True, check=True)
+            assert header.stdout.strip() == "64", (variant, header)
+
+
 def invoke_in_image(tmp_path, key, data, environment=None):
     """The image run as a Lambda function under cargo-lambda's emulator, on moto: one S3 event for
     `key`, answered as completed; returns the table's items."""

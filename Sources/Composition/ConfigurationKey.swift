@@ -56,6 +56,10 @@ extension ConfigurationKey {
             "`process`: images are rendered in supervised `darkroom render-child` processes, so a libvips abort costs one image (see [Crash containment](operations.md#crash-containment)); `none`: on threads inside this process"
         ),
         .init(
+            "worker.childMaxMB", "`256`",
+            "a render child still resident above this many MB after a job (it returns what it freed first) is replaced before the next; the bound on what one child keeps (see [Memory](operations.md#memory))"
+        ),
+        .init(
             "server.idleTimeoutSeconds", "`30`",
             "a connection silent this long is closed: headers not finished, a body that stopped arriving, an idle keep-alive. Answers in progress (the event stream) are never cut"
         ),

@@ -59,6 +59,7 @@ extension DarkroomConfiguration {
         c.worker.keepGPS = try reader.bool("metadata.keepGps") ?? c.worker.keepGPS
         c.idleTimeoutSeconds = try reader.int("server.idleTimeoutSeconds") ?? c.idleTimeoutSeconds
         c.maxBodyBytesInFlight = try reader.int("server.maxBodyBytesInFlight")
+        c.childMaxMB = try reader.int("worker.childMaxMB") ?? c.childMaxMB
         if let isolation = reader.string("worker.isolation") {
             guard let value = RenderIsolationMode(rawValue: isolation.lowercased()) else {
                 throw ConfigurationError("worker.isolation must be 'process' or 'none', not '\(isolation)'")
@@ -118,6 +119,7 @@ extension DarkroomConfiguration {
         }
         guard !limits.allowedFormats.isEmpty else { throw ConfigurationError("limits.formats must name at least one format") }
         guard worker.retry.maxAttempts >= 1 else { throw ConfigurationError("worker.maxAttempts must be at least 1") }
+        guard (32...65_536).contains(childMaxMB) else { throw ConfigurationError("worker.childMaxMB must be between 32 and 65536") }
         guard (1...3600).contains(idleTimeoutSeconds) else {
             throw ConfigurationError("server.idleTimeoutSeconds must be between 1 and 3600, not \(idleTimeoutSeconds)")
         }

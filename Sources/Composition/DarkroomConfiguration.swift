@@ -38,6 +38,9 @@ public struct DarkroomConfiguration: Sendable {
     /// Where image work runs: `process` (the default) in supervised child processes, so that a
     /// libvips abort costs one image; `none` on a thread pool inside this process.
     public var isolation = RenderIsolationMode.process
+    /// A render child resident above this many MB after a job is replaced (`worker.childMaxMB`).
+    public var childMaxMB = 256
+    public var childMaxBytes: Int { childMaxMB << 20 }
     /// URLs that get a signed POST for every finished image.
     public var webhookURLs: [String] = []
     public var webhookSecret: String?

@@ -58,7 +58,8 @@ extension Runtime {
         case .process:
             renderer = ChildRenderer.ofThisBinary(
                 recipesFile: configuration.recipesFile, limits: limits, faces: faces, slots: settings.workers,
-                timeout: .seconds(settings.timeoutSeconds), logLabel: "darkroom.transform.render")
+                timeout: .seconds(settings.timeoutSeconds), logLabel: "darkroom.transform.render",
+                recycleAboveBytes: configuration.childMaxBytes)
         case .none:
             renderer = try InProcessRenderer(
                 catalog: catalog, limits: limits,

@@ -88,7 +88,7 @@ public struct Runtime: Sendable {
         case .process:
             renderer = ChildRenderer.ofThisBinary(
                 recipesFile: configuration.recipesFile, limits: configuration.limits, faces: faces, slots: configuration.workerCount,
-                timeout: configuration.worker.visibility, logLabel: "darkroom.render")
+                timeout: configuration.worker.visibility, logLabel: "darkroom.render", recycleAboveBytes: configuration.childMaxBytes)
             renderPool = nil
         case .none:
             let pool = BlockingPool(threads: configuration.workerCount, name: "darkroom-render")

@@ -34,6 +34,10 @@ public final class ChildRenderer: Renderer, Sendable {
         /// The largest source sent to a child, and so the largest result accepted back (results
         /// may be several times larger than their source).
         public var maxSourceBytes: Int
+        /// A child resident above this after a job (it returns what it freed first) is replaced
+        /// before the next: the bound on what one child can keep.
+        public var recycleAboveBytes = defaultRecycleAboveBytes
+        public static let defaultRecycleAboveBytes = 256 << 20
 
         public init(executable: String, arguments: [String], slots: Int, timeout: Duration, maxSourceBytes: Int) {
             self.executable = executable

@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 import Pipeline
 
@@ -49,6 +50,14 @@ final class ChildSlot: @unchecked Sendable {
                 let (response, payload) = try RenderWire.read(
                     RenderWire.Response.self, from: child.output, maxPayload: maxPayload, deadline: deadline)
             else { throw WireError.closed }
+            // A child that kept more than the bound after a job (fragmentation a trim cannot
+            // undo) is replaced before the next one; it is idle now, so nothing is lost.
+            if let resident = ProcessMemory.residentBytes(of: child.pid), resident > settings.recycleAboveBytes {
+                lock.withLock {
+                    child.kill()
+                    if self.child === child { self.child = nil }
+                }
+            }
             return .response(response, payload)
         } catch let error as WireError {
             let reason =
@@ -120,6 +129,7 @@ final class ChildProcess: @unchecked Sendable {
     private let stdoutPipe = Pipe()
 
     var input: Int32 { stdinPipe.fileHandleForWriting.fileDescriptor }
+    var pid: Int32 { process.processIdentifier }
     var output: Int32 { stdoutPipe.fileHandleForReading.fileDescriptor }
 
     init(executable: String, arguments: [String]) throws {

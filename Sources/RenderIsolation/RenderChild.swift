@@ -1,3 +1,4 @@
+import BlockingWork
 import FaceDetection
 import Foundation
 import Imaging
@@ -81,6 +82,10 @@ public enum RenderChild {
             } else {
                 response.unknownRecipe = header.recipe
             }
+            // Before answering: what the render freed goes back to the system, so an idle child
+            // holds its baseline, not its largest image, and the supervisor, which looks at this
+            // child's size once it has the answer, sees what it keeps.
+            ProcessMemory.returnFreeMemory()
             do {
                 try RenderWire.write(response, payload: payload, to: output)
             } catch {
@@ -94,12 +99,13 @@ extension ChildRenderer {
     /// Render children that run this binary with the given recipes, limits and face settings:
     /// the one set-up for the service's workers, on-the-fly URLs and `darkroom process`.
     public static func ofThisBinary(
-        recipesFile: String?, limits: Limits, faces: FaceSettings?, slots: Int, timeout: Duration, logLabel: String
+        recipesFile: String?, limits: Limits, faces: FaceSettings?, slots: Int, timeout: Duration, logLabel: String,
+        recycleAboveBytes: Int = Settings.defaultRecycleAboveBytes
     ) -> ChildRenderer {
-        ChildRenderer(
-            settings: .init(
-                executable: Settings.currentExecutable, arguments: RenderChild.arguments(recipesFile: recipesFile, limits: limits, faces: faces),
-                slots: slots, timeout: timeout, maxSourceBytes: limits.maxFileBytes),
-            logger: Logger(label: logLabel))
+        var settings = Settings(
+            executable: Settings.currentExecutable, arguments: RenderChild.arguments(recipesFile: recipesFile, limits: limits, faces: faces),
+            slots: slots, timeout: timeout, maxSourceBytes: limits.maxFileBytes)
+        settings.recycleAboveBytes = recycleAboveBytes
+        return ChildRenderer(settings: settings, logger: Logger(label: logLabel))
     }
 }

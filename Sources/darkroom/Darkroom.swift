@@ -1,4 +1,5 @@
 import ArgumentParser
+import BlockingWork
 import Foundation
 import Imaging
 
@@ -20,6 +21,7 @@ struct Darkroom: AsyncParsableCommand {
 @main
 enum Main {
     static func main() async {
+        ProcessMemory.tuneAllocator()
         do {
             // On Lambda the image's own command (`serve`, or none) runs the function instead.
             // Other commands, the render children first of all, run as they are.

@@ -159,7 +159,8 @@ struct SchemaChecker {
             let m = "/thumbor/{signature}/meta/{path}"
             let meta = try await call(m, "/thumbor/\(thumbor.sign("meta/30x20/a.jpg"))/meta/30x20/a.jpg", .get)
             #expect(meta.status == .ok)
-            _ = try await call(m, "/thumbor/\(thumbor.sign("meta/30x20/a.jpg"))/meta/30x20/a.jpg", .get, headers: [.ifNoneMatch: meta.headers[.eTag] ?? ""])
+            _ = try await call(
+                m, "/thumbor/\(thumbor.sign("meta/30x20/a.jpg"))/meta/30x20/a.jpg", .get, headers: [.ifNoneMatch: meta.headers[.eTag] ?? ""])
             _ = try await call(m, "/thumbor/\(thumbor.sign("meta/30x20/a.jpg"))/meta/30x20/a.jpg?callback=show", .get)
             _ = try await call(m, "/thumbor/\(thumbor.sign("meta/30x20/b.jpg"))/meta/30x20/b.jpg", .get)
             let t = "/thumbor/{signature}/{path}"
