@@ -175,16 +175,20 @@ public struct Runtime: Sendable {
     public func prepare() async throws {
         let data = configuration.dataDirectory
         try await requestPool.run { try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true) }
-        try await backends.prepare()
         // The face model is loaded and run once now, so a corrupt file stops the start with a
-        // message instead of failing the first redacting image.
-        if let faces {
+        // message instead of failing the first redacting image. It is CPU work and the backends'
+        // preparation is round trips, so the two overlap: a cold start waits for the longer only.
+        let (faces, pool) = (self.faces, requestPool)
+        async let modelChecked: Void = {
+            guard let faces else { return }
             do {
-                try await requestPool.run { try CenterFaceDetector.check(faces) }
+                try await pool.run { try CenterFaceDetector.check(faces) }
             } catch let error as ImagingError {
                 throw ConfigurationError("faces: \(error.message)")
             }
-        }
+        }()
+        try await backends.prepare()
+        try await modelChecked
     }
 
     /// Publishes the metadata store's status feed to `events`, when the store keeps one.
