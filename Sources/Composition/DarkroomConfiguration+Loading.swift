@@ -90,6 +90,8 @@ extension DarkroomConfiguration {
         c.eventsOutput = reader.string("events.output")
         c.eventsRecipe = reader.string("events.recipe") ?? c.eventsRecipe
         c.transform = try TransformSettings.load(reader)
+        // One key for GPS: the info endpoints show a position only where records keep it.
+        c.transform.keepGPS = c.worker.keepGPS
         if let detector = reader.string("faces.detector") {
             switch detector.lowercased() {
             case "centerface": c.faces.enabled = true
@@ -217,8 +219,6 @@ extension TransformSettings {
         t.workers = try reader.int("transform.workers") ?? t.workers
         t.maxQueue = try reader.int("transform.maxQueue") ?? t.maxQueue
         t.timeoutSeconds = try reader.int("transform.timeoutSeconds") ?? t.timeoutSeconds
-        // One rule for GPS: the info endpoints show a position only where records keep it.
-        t.keepGPS = try reader.bool("metadata.keepGps") ?? t.keepGPS
         return t
     }
 }

@@ -38,8 +38,9 @@ extension TransformService {
         case .imgproxyInfo(let info):
             kind = info.cacheMaterial
             if info.needsPixels {
-                let (x, y) = info.blurhash ?? (PlaceholderOptions.default.blurhashX, PlaceholderOptions.default.blurhashY)
-                spec.placeholders = PlaceholderOptions(blurhashX: x, blurhashY: y, previewSide: 0)
+                let defaults = PlaceholderOptions.default
+                spec.placeholders = PlaceholderOptions(
+                    blurhashX: info.blurhash?.x ?? defaults.blurhashX, blurhashY: info.blurhash?.y ?? defaults.blurhashY, previewSide: 0)
             }
             finish = { rendered, source in
                 let answer = try ImgproxyInfoAnswer(info, rendered: rendered, source: source, keepGPS: keepGPS)

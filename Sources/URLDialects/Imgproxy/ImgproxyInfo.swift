@@ -20,7 +20,11 @@ public struct ImgproxyInfoRequest: Sendable, Equatable {
     public var average = false
     public var dominantColors = false
     /// BlurHash components across and down; nil for none.
-    public var blurhash: (x: Int, y: Int)?
+    public var blurhash: Components?
+    public struct Components: Sendable, Equatable {
+        public var x: Int
+        public var y: Int
+    }
     public var thumbHash = false
     /// `sha256`, `sha1`, `sha512`, `md5`, in the order asked.
     public var hashsums: [String] = []
@@ -28,10 +32,6 @@ public struct ImgproxyInfoRequest: Sendable, Equatable {
 
     public init(source: SourceReference) {
         self.source = source
-    }
-
-    public static func == (a: ImgproxyInfoRequest, b: ImgproxyInfoRequest) -> Bool {
-        a.cacheMaterial == b.cacheMaterial && a.source == b.source
     }
 
     /// True when an answer needs the pixels decoded, not only the header.
@@ -84,7 +84,7 @@ extension ImgproxyDialect {
                 let x = try args.int(0, in: 0...9) ?? 0
                 let y = try args.int(1, in: 0...9) ?? 0
                 guard (x == 0) == (y == 0) else { throw DialectError.badOption("blurhash needs both component counts, 1 to 9 each") }
-                info.blurhash = x == 0 ? nil : (x, y)
+                info.blurhash = x == 0 ? nil : .init(x: x, y: y)
             case "thumb_hash", "th": info.thumbHash = try args.bool(0) ?? false
             case "calc_hashsums", "chs":
                 for name in args.values where !name.isEmpty {

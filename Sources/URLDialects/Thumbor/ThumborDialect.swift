@@ -77,7 +77,7 @@ struct ThumborPath {
         var delivery = Delivery()
         var ignored: [String] = []
         if let crop = take({ Self.cropRegion($0) != nil }), let (l, t, r, b) = Self.cropRegion(crop) {
-            geometry.crop = (l, t, r, b)
+            geometry.crop = .init(left: l, top: t, right: r, bottom: b)
             if r > l && b > t { spec.crop = .region(left: l, top: t, width: r - l, height: b - t) }
         }
         let fitIn = take { $0 == "fit-in" || $0 == "adaptive-fit-in" || $0 == "full-fit-in" || $0 == "adaptive-full-fit-in" }

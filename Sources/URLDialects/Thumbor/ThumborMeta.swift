@@ -5,8 +5,15 @@ import Foundation
 /// first, then resize, then flips) and clamps its crop against the source, which only the
 /// source's size can settle.
 public struct ThumborGeometry: Sendable, Equatable {
-    /// `AxB:CxD` as written: left, top, right, bottom.
-    public var crop: (left: Int, top: Int, right: Int, bottom: Int)?
+    /// `AxB:CxD` as written.
+    public struct Corners: Sendable, Equatable {
+        public var left: Int
+        public var top: Int
+        public var right: Int
+        public var bottom: Int
+    }
+
+    public var crop: Corners?
     /// Nil when the side is absent, 0 or `orig`: it follows the other side.
     public var width: Int?
     public var height: Int?
@@ -19,12 +26,6 @@ public struct ThumborGeometry: Sendable, Equatable {
     public var flipVertical = false
     /// The image as the URL names it: thumbor's `source.url`.
     public var url = ""
-
-    public static func == (a: ThumborGeometry, b: ThumborGeometry) -> Bool {
-        a.crop.map { [$0.left, $0.top, $0.right, $0.bottom] } == b.crop.map { [$0.left, $0.top, $0.right, $0.bottom] } && a.width == b.width
-            && a.height == b.height && a.fitIn == b.fitIn && a.full == b.full && a.adaptive == b.adaptive && a.horizontal == b.horizontal
-            && a.vertical == b.vertical && a.flipHorizontal == b.flipHorizontal && a.flipVertical == b.flipVertical && a.url == b.url
-    }
 
     /// thumbor's `/meta` answer for a source of `width` × `height` (as displayed) with
     /// `frames` frames: the steps its transformer takes (`thumbor/transformer.py`: manual crop,
